@@ -1,0 +1,1 @@
+"""mjcore: drive Midjourney on Discord."""
