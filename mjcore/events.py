@@ -1,6 +1,6 @@
 """Task events: what can happen to a task. ``lifecycle.apply`` turns them into new task states.
 
-Produced by the engine (submission, timeouts, cancels) and by ``midjourney.match`` (Discord messages).
+Produced by the engine (submission, timeouts, cancels) and by ``midjourney.match``.
 Times are unix milliseconds.
 """
 
@@ -54,8 +54,15 @@ class TaskNoticed:
 
 
 @dataclass(frozen=True, slots=True)
+class ModalRequired:
+    """The action needs text from the caller first (``/submit/modal``): the task waits in MODAL."""
+
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
 class ModalOpened:
-    """A button opened a modal; the task waits for ``/submit/modal``."""
+    """Discord opened the modal of a pressed button; its id answers the modal submit."""
 
     interaction_id: str
     modal_custom_id: str
@@ -100,6 +107,7 @@ TaskEvent = (
     | TaskStarted
     | TaskProgressed
     | TaskNoticed
+    | ModalRequired
     | ModalOpened
     | TaskSucceeded
     | TaskFailed

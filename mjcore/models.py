@@ -137,9 +137,10 @@ class Task:
                 return v
         return None
 
-    def with_extra(self, key: str, value: str) -> tuple[tuple[str, str], ...]:
-        """The ``extra`` tuple with ``key`` set to ``value`` (for ``dataclasses.replace``)."""
-        return (*((k, v) for k, v in self.extra if k != key), (key, value))
+    def with_extra(self, **values: str) -> tuple[tuple[str, str], ...]:
+        """The ``extra`` tuple with ``values`` set (for ``dataclasses.replace``)."""
+        kept = tuple((k, v) for k, v in self.extra if k not in values)
+        return kept + tuple(values.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,7 @@ class AccountConfig:
 
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
-    """Outcome of a submit call, shaped like the contract's ``{code, description, result, properties}``."""
+    """Outcome of a submit call: the contract's ``{code, description, result, properties}``."""
 
     code: SubmitCode
     description: str
