@@ -84,9 +84,7 @@ class DiscordHTTPError(DiscordError):
 
 
 class DiscordRateLimitedError(DiscordHTTPError):
-    def __init__(
-        self, message: str, *, retry_after: float, account_id: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, retry_after: float, account_id: str | None = None) -> None:
         super().__init__(message, status=429, account_id=account_id)
         self.retry_after = retry_after
 

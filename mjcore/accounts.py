@@ -1,0 +1,384 @@
+"""One Discord account at work: gateway + REST + command index + slots + queue + event pipeline.
+
+Gateway dispatches are handled in order by one consumer: ``parse`` → ``match`` → ``lifecycle.apply``.
+``core_size`` workers each run one Midjourney job at a time (a slot stays busy until the job ends);
+waiting tasks sit in a bounded queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from mjcore import lifecycle
+from mjcore.discord.gateway import GatewayClient
+from mjcore.discord.rest import DiscordRest
+from mjcore.discord.snowflake import make_nonce
+from mjcore.errors import (
+    CommandVersionError,
+    DiscordAuthError,
+    GatewayClosedError,
+    MjError,
+)
+from mjcore.events import InteractionAccepted, TaskEvent, TaskFailed, TaskSubmitted
+from mjcore.midjourney import commands
+from mjcore.midjourney.match import match
+from mjcore.midjourney.messages import MessageKind, MjMessage
+from mjcore.midjourney.parse import parse_event
+from mjcore.models import AccountConfig, BotType, SubmitCode, Task, TaskAction
+
+log = logging.getLogger(__name__)
+
+_BOT_APPLICATION_IDS = {
+    BotType.MID_JOURNEY: "936929561302675456",
+    BotType.NIJI_JOURNEY: "1022952195194359889",
+}
+_READY_WAIT_SECONDS = 60.0
+_UNMATCHED_KEEP = 200  # recent unmatched messages kept for a late INTERACTION_SUCCESS
+
+
+class AccountState(StrEnum):
+    CONNECTING = "CONNECTING"
+    READY = "READY"
+    DISABLED = "DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordEndpoints:
+    server: str
+    wss: str
+    cdn: str
+    upload_server: str
+    says_server: str
+    proxy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """How the account took a task: started now (1), queued behind N (22) or refused (23)."""
+
+    code: SubmitCode
+    ahead: int = 0
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+TaskChanged = Callable[[Task], Awaitable[None]]
+
+
+class AccountRuntime:
+    def __init__(
+        self,
+        config: AccountConfig,
+        *,
+        endpoints: DiscordEndpoints,
+        http: httpx.AsyncClient,
+        load_task: Callable[[str], Awaitable[Task | None]],
+        on_change: TaskChanged,
+    ) -> None:
+        self.config = config
+        self._endpoints = endpoints
+        self._load_task = load_task
+        self._on_change = on_change
+        self.state = AccountState.CONNECTING if config.enabled else AccountState.DISABLED
+        self.reason: str | None = None if config.enabled else "disabled in configuration"
+        self.gateway = GatewayClient(
+            url=endpoints.wss,
+            token=config.user_token,
+            user_agent=config.user_agent,
+            on_dispatch=self._on_dispatch,
+            account_id=config.id,
+            proxy=endpoints.proxy,
+        )
+        self.rest = DiscordRest(
+            http,
+            base_url=endpoints.server,
+            token=config.user_token,
+            user_agent=config.user_agent,
+            upload_server=endpoints.upload_server,
+            account_id=config.id,
+        )
+        self._commands: dict[BotType, commands.CommandIndex] = {
+            bot: commands.CommandIndex.default(bot) for bot in BotType
+        }
+        self._events: asyncio.Queue[tuple[str, Mapping[str, Any]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._busy = 0
+        self._active: dict[str, Task] = {}
+        self._done: dict[str, asyncio.Future[Task]] = {}
+        self._unmatched: deque[MjMessage] = deque(maxlen=_UNMATCHED_KEEP)
+        self._ready = asyncio.Event()
+
+    # ----------------------------------------------------------------- public view
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def enabled(self) -> bool:
+        return self.state is not AccountState.DISABLED
+
+    @property
+    def running(self) -> int:
+        return self._busy
+
+    @property
+    def core_size(self) -> int:
+        return self.config.core_size
+
+    @property
+    def weight(self) -> int:
+        return self.config.weight
+
+    @property
+    def waiting(self) -> int:
+        return self._queue.qsize()
+
+    def queued_task_ids(self) -> list[str]:
+        return list(self._queue._queue)  # type: ignore[attr-defined]  # asyncio.Queue keeps a deque
+
+    def active_tasks(self) -> list[Task]:
+        return list(self._active.values())
+
+    def disable(self, reason: str) -> None:
+        if self.state is not AccountState.DISABLED:
+            log.warning("account disabled [account:%s] %s", self.id, reason)
+        self.state = AccountState.DISABLED
+        self.reason = reason
+
+    # ----------------------------------------------------------------- admission
+    def admit(self) -> Admission:
+        """Decide how a new task would be taken, without taking it."""
+        free = self.config.core_size - self._busy
+        waiting = self._queue.qsize()
+        if waiting < free:
+            return Admission(SubmitCode.SUCCESS)
+        ahead = waiting - max(free, 0)
+        if ahead >= self.config.queue_size:
+            return Admission(SubmitCode.QUEUE_REJECTED, ahead)
+        return Admission(SubmitCode.IN_QUEUE, ahead)
+
+    def enqueue(self, task_id: str) -> None:
+        self._queue.put_nowait(task_id)
+
+    def track(self, task: Task) -> None:
+        """Follow an already-submitted task (restart recovery) until it ends or times out."""
+        self._active[task.id] = task
+
+    # ----------------------------------------------------------------- running
+    async def run(self) -> None:
+        if not self.config.enabled:
+            return
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(self._run_gateway())
+            tg.create_task(self._process_events())
+            for _ in range(self.config.core_size):
+                tg.create_task(self._worker())
+
+    async def wait_ready(self, timeout: float) -> None:
+        await asyncio.wait_for(self._ready.wait(), timeout)
+
+    async def _run_gateway(self) -> None:
+        ready_task = asyncio.create_task(self._on_first_ready())
+        try:
+            await self.gateway.run()
+        except GatewayClosedError as exc:
+            self.disable(f"gateway closed: {exc.message}")
+            await self._fail_all(f"account {self.id} disabled: {exc.message}")
+        finally:
+            ready_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ready_task
+
+    async def _on_first_ready(self) -> None:
+        await self.gateway.wait_ready(timeout=3600 * 24 * 365)
+        await self._refresh_commands()
+        if self.state is AccountState.CONNECTING:
+            self.state = AccountState.READY
+        self._ready.set()
+        log.info("account ready [account:%s]", self.id)
+
+    async def _refresh_commands(self) -> None:
+        try:
+            payload = await self.rest.application_command_index(self.config.guild_id)
+        except MjError as exc:
+            log.warning(
+                "command index unavailable, using built-in ids [account:%s] %s", self.id, exc
+            )
+            return
+        for bot in BotType:
+            index = commands.CommandIndex.from_payload(payload, _BOT_APPLICATION_IDS[bot])
+            if index.commands:
+                self._commands[bot] = index
+
+    # ----------------------------------------------------------------- gateway events
+    def _on_dispatch(self, name: str, data: Mapping[str, Any]) -> None:
+        self._events.put_nowait((name, data))
+
+    async def _process_events(self) -> None:
+        while True:
+            name, data = await self._events.get()
+            try:
+                await self._handle(name, data)
+            except Exception:
+                log.exception("event handling failed [account:%s event:%s]", self.id, name)
+
+    async def _handle(self, name: str, data: Mapping[str, Any]) -> None:
+        msg = parse_event(name, data, self_user_id=self.gateway.user_id)
+        if msg is None or not self._is_ours(msg):
+            return
+        if msg.kind is MessageKind.ACCOUNT_ERROR:
+            self.disable(f"[{msg.title}] {msg.description or ''}".strip())
+        await self._dispatch(msg)
+
+    def _is_ours(self, msg: MjMessage) -> bool:
+        if msg.channel_id is None:
+            return True  # interaction events carry no channel; their nonce/id is ours or nobody's
+        return msg.channel_id in (self.config.channel_id, self.config.dm_channel_id)
+
+    async def _dispatch(self, msg: MjMessage) -> None:
+        found = match(msg, list(self._active.values()), now=now_ms())
+        if found is None:
+            if msg.interaction_id is not None or msg.nonce is not None:
+                self._unmatched.append(msg)
+            return
+        await self._apply(found.task_id, found.event)
+        if isinstance(found.event, InteractionAccepted):
+            await self._replay(found.event.interaction_id)
+
+    async def _replay(self, interaction_id: str) -> None:
+        """Messages that arrived before the interaction id was known get matched now."""
+        waiting = [m for m in self._unmatched if m.interaction_id == interaction_id]
+        for msg in waiting:
+            self._unmatched.remove(msg)
+            await self._dispatch(msg)
+
+    async def _apply(self, task_id: str, event: TaskEvent) -> Task | None:
+        task = self._active.get(task_id)
+        if task is None:
+            return None
+        try:
+            new = lifecycle.apply(task, event)
+        except lifecycle.InvalidTransition as exc:
+            log.debug("ignored %s [task:%s]", exc.message, task_id)
+            return None
+        if new.is_final:
+            self._active.pop(task_id, None)
+            waiter = self._done.get(task_id)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(new)
+        else:
+            self._active[task_id] = new
+        if new != task:
+            await self._on_change(new)
+        return new
+
+    async def _fail_all(self, reason: str) -> None:
+        for task_id in list(self._active):
+            await self._apply(task_id, TaskFailed(reason, now_ms()))
+        while not self._queue.empty():
+            task_id = self._queue.get_nowait()
+            task = await self._load_task(task_id)
+            if task is not None and not task.is_final:
+                self._active[task_id] = task
+                await self._apply(task_id, TaskFailed(reason, now_ms()))
+
+    # ----------------------------------------------------------------- workers
+    async def _worker(self) -> None:
+        while True:
+            task_id = await self._queue.get()
+            self._busy += 1
+            try:
+                await self._execute(task_id)
+            except Exception:
+                log.exception("task execution failed [task:%s account:%s]", task_id, self.id)
+                if task_id in self._active:
+                    await self._apply(task_id, TaskFailed("internal error", now_ms()))
+            finally:
+                self._busy -= 1
+
+    async def _execute(self, task_id: str) -> None:
+        task = await self._load_task(task_id)
+        if task is None or task.is_final:
+            return
+        self._active[task_id] = task
+        if self.state is AccountState.DISABLED:
+            await self._apply(
+                task_id, TaskFailed(f"account {self.id} disabled: {self.reason}", now_ms())
+            )
+            return
+        try:
+            await asyncio.wait_for(self._ready.wait(), _READY_WAIT_SECONDS)
+        except TimeoutError:
+            await self._apply(task_id, TaskFailed(f"account {self.id} is not connected", now_ms()))
+            return
+        waiter: asyncio.Future[Task] = asyncio.get_running_loop().create_future()
+        self._done[task_id] = waiter
+        try:
+            if not await self._submit(task):
+                return
+            timeout = self.config.timeout_minutes * 60
+            try:
+                await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            except TimeoutError:
+                minutes = f"{self.config.timeout_minutes:g}"
+                await self._apply(
+                    task_id, TaskFailed(f"timeout: no result after {minutes} minutes", now_ms())
+                )
+        finally:
+            self._done.pop(task_id, None)
+
+    async def _submit(self, task: Task) -> bool:
+        """POST the task's interaction; False if it failed (the task is then FAILURE)."""
+        nonce = make_nonce(now_ms())
+        submitted = await self._apply(task.id, TaskSubmitted(nonce, now_ms()))
+        if submitted is None:
+            return False
+        for attempt in range(2):
+            try:
+                await self.rest.interact(self._payload(submitted, nonce))
+                return True
+            except CommandVersionError as exc:
+                if attempt == 0:
+                    log.warning("command version outdated, refreshing index [account:%s]", self.id)
+                    await self._refresh_commands()
+                    continue
+                await self._apply(task.id, TaskFailed(exc.message, now_ms()))
+            except DiscordAuthError as exc:
+                self.disable(f"Discord refused the token: {exc.message}")
+                await self._apply(task.id, TaskFailed(exc.message, now_ms()))
+            except MjError as exc:
+                await self._apply(task.id, TaskFailed(exc.message, now_ms()))
+            return False
+        return False
+
+    def _payload(self, task: Task, nonce: str) -> dict[str, Any]:
+        ctx = commands.InteractionContext(
+            guild_id=self.config.guild_id,
+            channel_id=self.config.channel_id,
+            session_id=self.gateway.session_id or "",
+            application_id=_BOT_APPLICATION_IDS[task.bot_type],
+        )
+        index = self._commands[task.bot_type]
+        if task.action is TaskAction.IMAGINE and task.custom_id is None:
+            return commands.imagine(ctx, index.get("imagine"), task.prompt_en, nonce)
+        if task.custom_id is not None and task.referenced_message_id is not None:
+            return commands.button(
+                ctx, task.referenced_message_id, task.message_flags, task.custom_id, nonce
+            )
+        raise MjError(f"cannot build an interaction for {task.action}", task_id=task.id)
+
+    def with_task(self, task: Task) -> Task:
+        """The task as tagged for this account."""
+        return replace(task, account_id=self.id)

@@ -1,0 +1,393 @@
+"""The Engine: what front ends call. Submit, press buttons, read tasks, follow changes.
+
+An async context manager: entering starts every account runtime in one TaskGroup, leaving stops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints, now_ms
+from mjcore.contract import task_json
+from mjcore.errors import (
+    BannedPromptError,
+    MjError,
+    NoAccountError,
+    TaskNotFoundError,
+    TaskStateError,
+    ValidationError,
+)
+from mjcore.events import TaskCancelled, TaskFailed
+from mjcore.media import ImageStore
+from mjcore.midjourney.custom_ids import classify
+from mjcore.models import (
+    ACTIVE_STATUSES,
+    AccountConfig,
+    BotType,
+    SubmitCode,
+    SubmitResult,
+    Task,
+    TaskAction,
+    TaskStatus,
+)
+from mjcore.pool import ChooseRule, choose_account
+from mjcore.store.base import TaskStore
+from mjcore.translate.base import NullTranslator, Translator
+from mjcore.translate.prompt import has_chinese, normalize_dashes, translate_prompt
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPT_LENGTH = 8192
+_CHANGE_PREFIX = {
+    TaskAction.UPSCALE: "MJ::JOB::upsample::{index}::",
+    TaskAction.VARIATION: "MJ::JOB::variation::{index}::",
+    TaskAction.REROLL: "MJ::JOB::reroll::0::",
+}
+_CHANGE_LABEL = {TaskAction.UPSCALE: "U", TaskAction.VARIATION: "V", TaskAction.REROLL: "R"}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    public_url: str = "http://127.0.0.1:8080"
+    notify_hook: str | None = None
+    choose_rule: ChooseRule = ChooseRule.BEST_WAIT_IDLE
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        store: TaskStore,
+        accounts: Sequence[AccountConfig],
+        endpoints: DiscordEndpoints,
+        http: httpx.AsyncClient,
+        images: ImageStore | None = None,
+        translator: Translator | None = None,
+        banned: Any = None,
+        notifier: Any = None,
+        options: EngineOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.endpoints = endpoints
+        self.images = images
+        self.options = options or EngineOptions()
+        self._translator = translator or NullTranslator()
+        self._banned = banned
+        self._notifier = notifier
+        self._ids = itertools.count()
+        self._subscribers: set[asyncio.Queue[Task]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self.accounts: dict[str, AccountRuntime] = {
+            a.id: AccountRuntime(
+                a,
+                endpoints=endpoints,
+                http=http,
+                load_task=self.store.get,
+                on_change=self._changed,
+            )
+            for a in accounts
+        }
+        self._runner: asyncio.Task[None] | None = None
+
+    # ----------------------------------------------------------------- lifetime
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        await self._recover()
+        self._runner = asyncio.create_task(self._run(), name="mjbridge-engine")
+
+    async def _run(self) -> None:
+        async with asyncio.TaskGroup() as tg:
+            for runtime in self.accounts.values():
+                tg.create_task(runtime.run(), name=f"account-{runtime.id}")
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+        for job in list(self._background):
+            job.cancel()
+        for job in list(self._background):
+            with contextlib.suppress(asyncio.CancelledError, MjError):
+                await job
+        for runtime in self.accounts.values():
+            await runtime.gateway.close()
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait until every enabled account is connected."""
+        waits = [r.wait_ready(timeout) for r in self.accounts.values() if r.enabled]
+        await asyncio.gather(*waits)
+
+    async def _recover(self) -> None:
+        """Tasks left unfinished by the last run: queue NOT_START again, follow the rest."""
+        for task in await self.store.unfinished():
+            runtime = self.accounts.get(task.account_id or "")
+            if runtime is None or not runtime.enabled:
+                await self._fail(task, "account no longer available after restart")
+            elif task.status is TaskStatus.NOT_START:
+                runtime.enqueue(task.id)
+            elif task.status in ACTIVE_STATUSES:
+                runtime.track(task)
+
+    async def _fail(self, task: Task, reason: str) -> None:
+        from mjcore import lifecycle
+
+        await self._changed(lifecycle.apply(task, TaskFailed(reason, now_ms())))
+
+    # ----------------------------------------------------------------- reading
+    async def get(self, task_id: str) -> Task | None:
+        return await self.store.get(task_id)
+
+    async def get_many(self, ids: Sequence[str]) -> list[Task]:
+        return await self.store.get_many(ids)
+
+    async def list(self, *, limit: int = 100, offset: int = 0) -> list[Task]:
+        return await self.store.list(limit=limit, offset=offset)
+
+    def queue_position(self, task_id: str) -> int | None:
+        for runtime in self.accounts.values():
+            ids = runtime.queued_task_ids()
+            if task_id in ids:
+                return ids.index(task_id) + 1
+        return None
+
+    # ----------------------------------------------------------------- submitting
+    def new_task_id(self) -> str:
+        return f"{now_ms()}{next(self._ids) % 1000:03d}"
+
+    async def submit_imagine(
+        self,
+        prompt: str,
+        *,
+        bot_type: BotType = BotType.MID_JOURNEY,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        prompt = normalize_dashes(prompt.strip())
+        if not prompt:
+            raise ValidationError("prompt must not be empty")
+        if len(prompt) > MAX_PROMPT_LENGTH:
+            raise ValidationError(f"prompt is longer than {MAX_PROMPT_LENGTH} characters")
+        prompt_en = prompt
+        if has_chinese(prompt):
+            prompt_en = await translate_prompt(prompt, self._translator)
+        if self._banned is not None:
+            word = self._banned.check(prompt_en)
+            if word is not None:
+                raise BannedPromptError(
+                    "prompt contains a banned word", banned_word=word, prompt_en=prompt_en
+                )
+        runtime = self._choose()
+        task = Task(
+            id=self.new_task_id(),
+            action=TaskAction.IMAGINE,
+            prompt=prompt,
+            prompt_en=prompt_en,
+            description=f"/imagine {prompt}",
+            state=state,
+            submit_time=now_ms(),
+            bot_type=bot_type,
+            notify_hook=notify_hook or self.options.notify_hook,
+            final_prompt=None,
+        )
+        return await self._admit(runtime, task)
+
+    async def change(
+        self,
+        task_id: str,
+        action: TaskAction,
+        index: int | None = None,
+        *,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        """The classic U/V/R change: mapped to the parent's button."""
+        if action not in _CHANGE_PREFIX:
+            raise ValidationError("action must be UPSCALE, VARIATION or REROLL")
+        if action is not TaskAction.REROLL and (index is None or not 1 <= index <= 4):
+            raise ValidationError("index must be between 1 and 4")
+        parent = await self._parent(task_id)
+        prefix = _CHANGE_PREFIX[action].format(index=index)
+        button = next((b for b in parent.buttons if b.custom_id.startswith(prefix)), None)
+        if button is None:
+            raise TaskStateError(f"task {task_id} has no {action} button", task_id=task_id)
+        return await self.action(task_id, button.custom_id, notify_hook=notify_hook, state=state)
+
+    async def action(
+        self,
+        task_id: str,
+        custom_id: str,
+        *,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        parent = await self._parent(task_id)
+        if custom_id not in {b.custom_id for b in parent.buttons}:
+            raise ValidationError(f"task {task_id} has no button {custom_id}", task_id=task_id)
+        try:
+            button = classify(custom_id)
+        except ValueError as exc:
+            raise ValidationError(f"unsupported button {custom_id}") from exc
+        if not button.supported:
+            raise ValidationError(f"the button {custom_id} cannot be pressed through mjbridge")
+        runtime = self.accounts.get(parent.account_id or "")
+        if runtime is None or not runtime.enabled:
+            raise NoAccountError(
+                f"account {parent.account_id} of task {task_id} is unavailable", task_id=task_id
+            )
+        label = _button_label(parent, custom_id)
+        task = Task(
+            id=self.new_task_id(),
+            action=button.action,
+            prompt=parent.prompt,
+            prompt_en=parent.prompt_en,
+            description=f"/up {parent.id} {label}",
+            state=state,
+            submit_time=now_ms(),
+            bot_type=parent.bot_type,
+            notify_hook=notify_hook or self.options.notify_hook,
+            final_prompt=parent.final_prompt,
+            parent_id=parent.id,
+            custom_id=custom_id,
+            index=button.index,
+            referenced_message_id=parent.message_id,
+            message_flags=parent.message_flags,
+        )
+        return await self._admit(runtime, task)
+
+    async def cancel(self, task_id: str) -> Task:
+        task = await self.store.get(task_id)
+        if task is None:
+            raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
+        if task.status not in (TaskStatus.NOT_START, TaskStatus.MODAL):
+            raise TaskStateError(f"task {task_id} is {task.status}", task_id=task_id)
+        from mjcore import lifecycle
+
+        cancelled = lifecycle.apply(task, TaskCancelled(now_ms()))
+        await self._changed(cancelled)
+        return cancelled
+
+    async def _parent(self, task_id: str) -> Task:
+        parent = await self.store.get(task_id)
+        if parent is None:
+            raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
+        if parent.status is not TaskStatus.SUCCESS or parent.message_id is None:
+            raise TaskStateError(f"task {task_id} is {parent.status}, not SUCCESS", task_id=task_id)
+        return parent
+
+    def _choose(self) -> AccountRuntime:
+        runtimes = [r for r in self.accounts.values() if r.enabled]
+        if not runtimes:
+            raise NoAccountError("no account is available")
+        return choose_account(runtimes, self.options.choose_rule)
+
+    async def _admit(self, runtime: AccountRuntime, task: Task) -> SubmitResult:
+        admission = runtime.admit()
+        props: tuple[tuple[str, object], ...] = (("discordInstanceId", runtime.id),)
+        if admission.code is SubmitCode.QUEUE_REJECTED:
+            return SubmitResult(
+                SubmitCode.QUEUE_REJECTED, "Queue full, please try again later", None, props
+            )
+        task = runtime.with_task(task)
+        await self._changed(task)
+        runtime.enqueue(task.id)
+        log.info("task queued [task:%s account:%s action:%s]", task.id, runtime.id, task.action)
+        if admission.code is SubmitCode.IN_QUEUE:
+            return SubmitResult(
+                SubmitCode.IN_QUEUE,
+                f"In queue, there are {admission.ahead} tasks ahead",
+                task.id,
+                (*props, ("numberOfQueues", admission.ahead)),
+            )
+        return SubmitResult(SubmitCode.SUCCESS, "Submit success", task.id, props)
+
+    # ----------------------------------------------------------------- changes
+    async def _changed(self, task: Task) -> None:
+        await self.store.save(task)
+        for queue in list(self._subscribers):
+            queue.put_nowait(task)
+        if self._notifier is not None and task.notify_hook:
+            order = task.status.order + (
+                _percent(task.progress) / 100 if task.status is TaskStatus.IN_PROGRESS else 0
+            )
+            body = task_json(task, public_url=self.options.public_url, cdn_base=self.endpoints.cdn)
+            await self._notifier.enqueue(task.id, task.notify_hook, body, order)
+        if task.status is TaskStatus.SUCCESS and task.discord_image_url and self.images:
+            self._spawn(self._keep_image(task))
+
+    async def _keep_image(self, task: Task) -> None:
+        assert self.images is not None and task.discord_image_url is not None
+        try:
+            await self.images.ensure(task.id, task.discord_image_url)
+        except MjError as exc:
+            log.warning("could not keep image [task:%s] %s", task.id, exc.message)
+
+    def _spawn(self, coro: Any) -> None:
+        job = asyncio.create_task(coro)
+        self._background.add(job)
+        job.add_done_callback(self._background.discard)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[Task]]:
+        """A queue that receives every task change while the context is open."""
+        queue: asyncio.Queue[Task] = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers.discard(queue)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "UP"
+            if any(r.state is AccountState.READY for r in self.accounts.values())
+            else "DOWN",
+            "accounts": [
+                {
+                    "id": r.id,
+                    "name": r.config.name,
+                    "state": r.state.value,
+                    "reason": r.reason,
+                    "running": r.running,
+                    "queued": r.waiting,
+                    "coreSize": r.config.core_size,
+                    "queueSize": r.config.queue_size,
+                }
+                for r in self.accounts.values()
+            ],
+        }
+
+
+def _percent(progress: str) -> int:
+    try:
+        return int(progress.rstrip("%") or 0)
+    except ValueError:
+        return 0
+
+
+def _button_label(parent: Task, custom_id: str) -> str:
+    for button in parent.buttons:
+        if button.custom_id == custom_id:
+            return button.label or button.emoji or custom_id
+    return custom_id

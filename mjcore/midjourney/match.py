@@ -1,0 +1,234 @@
+"""Match one ``MjMessage`` to the task it belongs to and say what happened to it. Pure.
+
+Correlation order (first hit wins; a message never touches two tasks):
+
+1. interaction id: our recorded ``INTERACTION_SUCCESS.id`` = ``interaction_metadata.id``;
+2. nonce (interaction events and the bot's first reply carry ours);
+3. message id (progress updates edit the message that started the job);
+4. ``message_reference`` to the parent message + the action and index the content names;
+5. job uuid (learned from progress images);
+6. only then the normalised prompt, among tasks of a compatible action that are not bound elsewhere.
+
+A task whose job uuid is already known is never matched to a message of another job by rules 4 to 6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mjcore.events import (
+    InteractionAccepted,
+    ModalOpened,
+    TaskEvent,
+    TaskFailed,
+    TaskNoticed,
+    TaskProgressed,
+    TaskStarted,
+    TaskSucceeded,
+)
+from mjcore.midjourney.messages import MessageKind, MjMessage
+from mjcore.midjourney.normalize import prompt_key
+from mjcore.models import Task, TaskAction, TaskStatus
+
+__all__ = ["Match", "match"]
+
+_INTERACTION_KINDS = frozenset(
+    {
+        MessageKind.INTERACTION_CREATED,
+        MessageKind.INTERACTION_SUCCEEDED,
+        MessageKind.INTERACTION_FAILED,
+        MessageKind.MODAL_OPENED,
+        MessageKind.IFRAME_OPENED,
+    }
+)
+_JOB_KINDS = frozenset(
+    {
+        MessageKind.START,
+        MessageKind.PROGRESS,
+        MessageKind.RESULT,
+        MessageKind.DESCRIBE_RESULT,
+        MessageKind.SHORTEN_RESULT,
+        MessageKind.NOTICE,
+        MessageKind.ERROR,
+        MessageKind.MODERATION,
+        MessageKind.ACCOUNT_ERROR,
+    }
+)
+# Actions whose result content reads like a plain imagine ("**prompt** - <@U> (fast)").
+_IMAGINE_LIKE = frozenset({TaskAction.IMAGINE, TaskAction.REROLL, TaskAction.BLEND})
+_MATCHABLE = frozenset({TaskStatus.SUBMITTED, TaskStatus.IN_PROGRESS})
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    task_id: str
+    event: TaskEvent
+    rule: str  # which correlation rule decided (for logs and tests)
+
+
+def match(msg: MjMessage, tasks: Sequence[Task], *, now: int) -> Match | None:
+    """The task ``msg`` belongs to among ``tasks`` (one account's active tasks) and its event."""
+    active = [t for t in tasks if t.status in _MATCHABLE]
+    if msg.kind in _INTERACTION_KINDS:
+        return _match_interaction(msg, active, now)
+    if msg.kind not in _JOB_KINDS:
+        return None
+    found = _find_task(msg, active)
+    if found is None:
+        return None
+    task, rule = found
+    event = _job_event(msg, task, now)
+    if event is None:
+        return None
+    return Match(task.id, event, rule)
+
+
+def _match_interaction(msg: MjMessage, active: Sequence[Task], now: int) -> Match | None:
+    task = _first(active, lambda t: msg.nonce is not None and t.nonce == msg.nonce)
+    if task is None and msg.interaction_id is not None:
+        task = _first(active, lambda t: t.interaction_id == msg.interaction_id)
+    if task is None:
+        return None
+    if msg.kind is MessageKind.INTERACTION_FAILED:
+        reason = msg.description or "Discord reported the interaction failed"
+        return Match(task.id, TaskFailed(reason=reason, at=now), "nonce")
+    if msg.kind in (MessageKind.MODAL_OPENED, MessageKind.IFRAME_OPENED):
+        if msg.interaction_id is None or msg.custom_id is None:
+            return None
+        return Match(task.id, ModalOpened(msg.interaction_id, msg.custom_id, at=now), "nonce")
+    if msg.interaction_id is None or task.interaction_id == msg.interaction_id:
+        return None
+    return Match(task.id, InteractionAccepted(msg.interaction_id), "nonce")
+
+
+def _find_task(msg: MjMessage, active: Sequence[Task]) -> tuple[Task, str] | None:
+    if msg.interaction_id is not None:
+        task = _first(active, lambda t: t.interaction_id == msg.interaction_id)
+        if task is not None:
+            return task, "interaction"
+    if msg.nonce is not None:
+        task = _first(active, lambda t: t.nonce == msg.nonce)
+        if task is not None:
+            return task, "nonce"
+    if msg.message_id is not None:
+        task = _first(active, lambda t: t.progress_message_id == msg.message_id)
+        if task is not None:
+            return task, "message"
+    # Below this line a message can only go to a task that is not already bound to another job.
+    free = [t for t in active if _compatible_job(t, msg)]
+    if msg.referenced_message_id is not None:
+        task = _by_parent(msg, free)
+        if task is not None:
+            return task, "reference"
+    if msg.job_id is not None:
+        task = _first(free, lambda t: t.message_hash == msg.job_id)
+        if task is not None:
+            return task, "job"
+    if msg.kind in (MessageKind.RESULT, MessageKind.PROGRESS) and msg.prompt is not None:
+        task = _by_prompt(msg, free)
+        if task is not None:
+            return task, "prompt"
+    return None
+
+
+def _compatible_job(task: Task, msg: MjMessage) -> bool:
+    """False when the task already follows a different job or message."""
+    if task.message_hash is not None and msg.job_id is not None and task.message_hash != msg.job_id:
+        return False
+    # a task that has its own progress message is finished by job uuid or prompt, not by a
+    # message that references some other task's message
+    return not (
+        msg.kind is MessageKind.PROGRESS
+        and task.progress_message_id is not None
+        and task.progress_message_id != msg.message_id
+    )
+
+
+def _by_parent(msg: MjMessage, free: Sequence[Task]) -> Task | None:
+    """The one task that pressed a button on the referenced message and fits action and index."""
+    children = [t for t in free if t.referenced_message_id == msg.referenced_message_id]
+    if msg.action is not None:
+        children = [t for t in children if _action_fits(t.action, msg.action)]
+    if msg.index is not None:
+        children = [t for t in children if t.index in (None, msg.index)]
+    return children[0] if len(children) == 1 else None
+
+
+def _by_prompt(msg: MjMessage, free: Sequence[Task]) -> Task | None:
+    assert msg.prompt is not None
+    key = prompt_key(msg.prompt)
+    candidates = [
+        t
+        for t in free
+        if (msg.action is None or _action_fits(t.action, msg.action))
+        and t.message_hash is None
+        and key in _task_keys(t)
+    ]
+    if not candidates:
+        return None
+    return _oldest(candidates)
+
+
+def _task_keys(task: Task) -> set[str]:
+    return {prompt_key(p) for p in (task.final_prompt, task.prompt_en, task.prompt) if p}
+
+
+def _action_fits(task_action: TaskAction, content_action: TaskAction) -> bool:
+    if task_action == content_action:
+        return True
+    return task_action in _IMAGINE_LIKE and content_action in _IMAGINE_LIKE
+
+
+def _job_event(msg: MjMessage, task: Task, now: int) -> TaskEvent | None:
+    message_id = msg.message_id or ""
+    kind = msg.kind
+    if kind is MessageKind.START:
+        if task.status is TaskStatus.IN_PROGRESS:
+            return None
+        return TaskStarted(message_id, now, final_prompt=msg.prompt, message_flags=msg.flags)
+    if kind is MessageKind.PROGRESS:
+        return TaskProgressed(
+            message_id,
+            msg.progress or 0,
+            now,
+            image_url=msg.image_url,
+            message_hash=msg.job_id,
+            final_prompt=msg.prompt,
+        )
+    if kind in (MessageKind.RESULT, MessageKind.DESCRIBE_RESULT, MessageKind.SHORTEN_RESULT):
+        final_prompt = msg.prompt
+        if kind is not MessageKind.RESULT:
+            final_prompt = msg.description
+        return TaskSucceeded(
+            message_id,
+            now,
+            message_hash=msg.job_id,
+            image_url=msg.image_url,
+            buttons=msg.buttons,
+            final_prompt=final_prompt,
+            message_content=msg.content,
+            message_flags=msg.flags,
+            image_width=msg.image_width,
+            image_height=msg.image_height,
+        )
+    if kind is MessageKind.NOTICE:
+        return TaskNoticed(_reason(msg))
+    return TaskFailed(_reason(msg), now)
+
+
+def _reason(msg: MjMessage) -> str:
+    if msg.title and msg.description:
+        return f"[{msg.title}] {msg.description}"
+    return msg.title or msg.description or msg.content or "Midjourney reported an error"
+
+
+def _first(tasks: Sequence[Task], pred: Callable[[Task], bool]) -> Task | None:
+    for task in tasks:
+        if pred(task):
+            return task
+    return None
+
+
+def _oldest(tasks: Sequence[Task]) -> Task:
+    return min(tasks, key=lambda t: (t.start_time or 0, t.submit_time, t.id))
