@@ -1,0 +1,1 @@
+"""Front ends and the application entry point (``mjbridge`` console script)."""

@@ -1,6 +1,6 @@
 """One Discord account at work: gateway + REST + command index + slots + queue + event pipeline.
 
-Gateway dispatches are handled in order by one consumer: ``parse`` → ``match`` → ``lifecycle.apply``.
+Gateway dispatches are handled in order by one consumer: parse, match, lifecycle.apply.
 ``core_size`` workers each run one Midjourney job at a time (a slot stays busy until the job ends);
 waiting tasks sit in a bounded queue.
 """

@@ -1,6 +1,6 @@
 """The Engine: what front ends call. Submit, press buttons, read tasks, follow changes.
 
-An async context manager: entering starts every account runtime in one TaskGroup, leaving stops them.
+An async context manager: entering starts every account runtime, leaving stops them.
 """
 
 from __future__ import annotations

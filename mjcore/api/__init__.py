@@ -1,0 +1,1 @@
+"""The REST API: the midjourney-proxy /mj contract over the Engine."""

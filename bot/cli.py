@@ -1,0 +1,47 @@
+"""The ``mjbridge`` console script: ``serve`` and ``sim``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mjbridge", description="Midjourney from chat and code")
+    parser.add_argument("--log-level", default=os.environ.get("MJ_LOG_LEVEL", "INFO"))
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="engine + REST API + every configured front end")
+    serve.add_argument("--sandbox", action="store_true", help="use the built-in simulator")
+    sim = sub.add_parser("sim", help="run the Discord + Midjourney simulator alone")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8090)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "serve":
+        from bot.app import serve
+        from mjcore.config import Settings
+
+        runner = serve(Settings(), sandbox=args.sandbox)
+    else:
+        from mjcore.sim import serve as serve_sim
+
+        runner = serve_sim(args.host, args.port)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(runner)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

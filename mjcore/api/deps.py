@@ -1,0 +1,23 @@
+"""Dependencies shared by the routes (everything comes from ``app.state``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from mjcore.contract import task_json
+from mjcore.engine import Engine
+from mjcore.models import Task
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def render_task(engine: Engine, task: Task) -> dict[str, Any]:
+    return task_json(task, public_url=engine.options.public_url, cdn_base=engine.endpoints.cdn)
