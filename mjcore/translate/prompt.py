@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{_HAN}]")
+# CJK symbols and punctuation, full-width forms (``，``, ``：``, ``－``).
+_CJK_PUNCT = "\u3000-\u303f\uff00-\uffef"
 # Han ideographs, CJK symbols/punctuation and full-width forms: text after which an IME user
 # writes a parameter without a space (``一只猫——ar 16:9``).
 # The full-width hyphen (U+FF0D) is left out: it is one of the dashes.
@@ -43,7 +45,7 @@ MJ_PARAMETERS = frozenset(
 )  # fmt: skip
 
 _DASH_PARAM_RE = re.compile(
-    rf"(?P<before>^|(?<=\s)|(?<=[{_CJK_CONTEXT}]))"
+    rf"(?:^|(?<=\s)|(?<=[{_CJK_CONTEXT}]))"
     rf"(?P<dashes>[-{_UNICODE_DASHES}]{{1,{_MAX_DASH_RUN}}})"
     r"(?P<name>[A-Za-z]+)(?![A-Za-z0-9_])"
 )
@@ -52,13 +54,12 @@ _DASH_PARAM_RE = re.compile(
 _PARAMS_START_RE = re.compile(r"(?:^|(?<=\s))--[A-Za-z]")
 # A leading image URL, optionally in Discord's ``<...>`` embed-suppressing brackets.
 # The host may be an internationalised name; the path ends where CJK text is glued to it.
-_URL_RE = re.compile(
-    rf"<https?://[^\s>]+>|https?://[^\s/?#<>]+(?:[/?#][^\s{_HAN}\u3000-\u303f\uff00-\uffef]*)?",
-    re.IGNORECASE,
-)
-# A URL ends at whitespace, or where Chinese text is glued to it (``https://x/a.png猫``).
+# The host may be an internationalised name; the path ends where CJK text is glued to it
+# (``https://x/a.png猫``), otherwise a URL ends at whitespace.
 _URL_TOKEN_RE = re.compile(
-    rf"(?:{_URL_RE.pattern})(?=\s|$|[{_HAN}\u3000-\u303f\uff00-\uffef])", re.IGNORECASE
+    rf"(?:<https?://[^\s>]+>|https?://[^\s/?#<>]+(?:[/?#][^\s{_HAN}{_CJK_PUNCT}]*)?)"
+    rf"(?=\s|$|[{_HAN}{_CJK_PUNCT}])",
+    re.IGNORECASE,
 )
 # The value of one ``--no``: everything up to the next ``--name`` or the end of the tail.
 _NO_VALUE_RE = re.compile(
