@@ -31,17 +31,14 @@ from mjcore.errors import (
 )
 from mjcore.events import InteractionAccepted, TaskEvent, TaskFailed, TaskSubmitted
 from mjcore.midjourney import commands
+from mjcore.midjourney.bots import application_id_for
 from mjcore.midjourney.match import match
 from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.midjourney.parse import parse_event
-from mjcore.models import AccountConfig, BotType, SubmitCode, Task, TaskAction
+from mjcore.models import AccountConfig, SubmitCode, Task, TaskAction
 
 log = logging.getLogger(__name__)
 
-_BOT_APPLICATION_IDS = {
-    BotType.MID_JOURNEY: "936929561302675456",
-    BotType.NIJI_JOURNEY: "1022952195194359889",
-}
 _READY_WAIT_SECONDS = 60.0
 _UNMATCHED_KEEP = 200  # recent unmatched messages kept for a late INTERACTION_SUCCESS
 
@@ -109,9 +106,7 @@ class AccountRuntime:
             upload_server=endpoints.upload_server,
             account_id=config.id,
         )
-        self._commands: dict[BotType, commands.CommandIndex] = {
-            bot: commands.CommandIndex.default(bot) for bot in BotType
-        }
+        self._commands = commands.CommandIndex.default()
         self._events: asyncio.Queue[tuple[str, Mapping[str, Any]]] = asyncio.Queue()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._busy = 0
@@ -217,10 +212,7 @@ class AccountRuntime:
                 "command index unavailable, using built-in ids [account:%s] %s", self.id, exc
             )
             return
-        for bot in BotType:
-            index = commands.CommandIndex.from_payload(payload, _BOT_APPLICATION_IDS[bot])
-            if index.commands:
-                self._commands[bot] = index
+        self._commands = self._commands.merged(commands.CommandIndex.from_payload(payload))
 
     # ----------------------------------------------------------------- gateway events
     def _on_dispatch(self, name: str, data: Mapping[str, Any]) -> None:
@@ -368,14 +360,16 @@ class AccountRuntime:
             guild_id=self.config.guild_id,
             channel_id=self.config.channel_id,
             session_id=self.gateway.session_id or "",
-            application_id=_BOT_APPLICATION_IDS[task.bot_type],
+            application_id=application_id_for(task.bot_type),
         )
-        index = self._commands[task.bot_type]
         if task.action is TaskAction.IMAGINE and task.custom_id is None:
-            return commands.imagine(ctx, index.get("imagine"), task.prompt_en, nonce)
+            cmd = self._commands.require("imagine", ctx.application_id)
+            return dict(commands.imagine(ctx, cmd, task.prompt_en, nonce))
         if task.custom_id is not None and task.referenced_message_id is not None:
-            return commands.button(
-                ctx, task.referenced_message_id, task.message_flags, task.custom_id, nonce
+            return dict(
+                commands.button(
+                    ctx, task.referenced_message_id, task.message_flags, task.custom_id, nonce
+                )
             )
         raise MjError(f"cannot build an interaction for {task.action}", task_id=task.id)
 
