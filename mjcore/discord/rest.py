@@ -104,13 +104,15 @@ class DiscordRest:
     async def application_command_index(self, guild_id: str) -> dict[str, Any]:
         """``GET /guilds/{id}/application-command-index``: commands with their current versions."""
         url = f"{self._api}/guilds/{_segment(guild_id)}/application-command-index"
-        return _json_object(await self._request("GET", url))
+        return _json_object(await self._request("GET", url), self._account_id)
 
     async def upload(self, channel_id: str, filename: str, data: bytes, content_type: str) -> str:
         """Cloud-upload a file; returns the ``uploaded_filename`` to reference in attachments."""
         file: UploadRequestFile = {"filename": filename, "file_size": len(data), "id": "0"}
         url = f"{self._api}/channels/{_segment(channel_id)}/attachments"
-        body = _json_object(await self._request("POST", url, json={"files": [file]}))
+        body = _json_object(
+            await self._request("POST", url, json={"files": [file]}), self._account_id
+        )
         slots = body.get("attachments")
         slot = slots[0] if isinstance(slots, list) and slots else None
         if not (
@@ -145,7 +147,7 @@ class DiscordRest:
             "attachments": [dict(attachment) for attachment in attachments],
         }
         url = f"{self._api}/channels/{_segment(channel_id)}/messages"
-        return _json_object(await self._request("POST", url, json=body))
+        return _json_object(await self._request("POST", url, json=body), self._account_id)
 
     async def messages(
         self, channel_id: str, *, limit: int = 50, after: str | None = None
@@ -278,13 +280,18 @@ def _describe(method: str, url: str) -> str:
     return f"{method} {httpx.URL(url).path}"
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+def _json_object(response: httpx.Response, account_id: str) -> dict[str, Any]:
+    status = response.status_code
     try:
         body = response.json()
     except ValueError as exc:
-        raise DiscordHTTPError(f"response is not JSON: {exc}", status=response.status_code) from exc
+        raise DiscordHTTPError(
+            f"response is not JSON: {exc}", status=status, account_id=account_id
+        ) from exc
     if not isinstance(body, dict):
-        raise DiscordHTTPError("response is not a JSON object", status=response.status_code)
+        raise DiscordHTTPError(
+            "response is not a JSON object", status=status, account_id=account_id
+        )
     return body
 
 
