@@ -8,6 +8,7 @@ waiting tasks sit in a bounded queue.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -28,10 +29,14 @@ from mjcore.errors import (
     DiscordAuthError,
     GatewayClosedError,
     MjError,
+    TaskStateError,
+    ValidationError,
 )
-from mjcore.events import InteractionAccepted, TaskEvent, TaskFailed, TaskSubmitted
+from mjcore.events import InteractionAccepted, ModalOpened, TaskEvent, TaskFailed, TaskSubmitted
+from mjcore.media import InputFiles
 from mjcore.midjourney import commands
 from mjcore.midjourney.bots import application_id_for
+from mjcore.midjourney.custom_ids import modal_input_id
 from mjcore.midjourney.match import match
 from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.midjourney.parse import parse_event
@@ -40,6 +45,12 @@ from mjcore.models import AccountConfig, SubmitCode, Task, TaskAction
 log = logging.getLogger(__name__)
 
 _READY_WAIT_SECONDS = 60.0
+_MODAL_DELAY_SECONDS = 1.2  # pause between a modal opening and its submit, as clients do
+_IFRAME_PREFIX = "MJ::iframe::"
+_REGION_SUBMIT_PATH = "/inpaint/api/submit-job"
+_SEED_EMOJI = "\u2709\ufe0f"  # ✉️
+_REMIX_ACTIONS = frozenset({TaskAction.VARIATION, TaskAction.REROLL, TaskAction.PAN})
+_COMMAND_REPLIES = frozenset({MessageKind.INFO, MessageKind.MODE_CHANGED, MessageKind.ERROR})
 _UNMATCHED_KEEP = 200  # recent unmatched messages kept for a late INTERACTION_SUCCESS
 
 
@@ -83,6 +94,7 @@ class AccountRuntime:
         http: httpx.AsyncClient,
         load_task: Callable[[str], Awaitable[Task | None]],
         on_change: TaskChanged,
+        inputs: InputFiles | None = None,
     ) -> None:
         self.config = config
         self._endpoints = endpoints
@@ -114,6 +126,11 @@ class AccountRuntime:
         self._done: dict[str, asyncio.Future[Task]] = {}
         self._unmatched: deque[MjMessage] = deque(maxlen=_UNMATCHED_KEEP)
         self._ready = asyncio.Event()
+        self._inputs = inputs or InputFiles(None)
+        self._watchers: list[tuple[Callable[[MjMessage], bool], asyncio.Future[MjMessage]]] = []
+        self._group: asyncio.TaskGroup | None = None
+        self.modal_delay = _MODAL_DELAY_SECONDS
+        self.remix = False  # learned from "Remix mode turned on/off" and from opened modals
 
     # ----------------------------------------------------------------- public view
     @property
@@ -176,6 +193,7 @@ class AccountRuntime:
         if not self.config.enabled:
             return
         async with asyncio.TaskGroup() as tg:
+            self._group = tg
             tg.create_task(self._run_gateway())
             tg.create_task(self._process_events())
             for _ in range(self.config.core_size):
@@ -230,8 +248,13 @@ class AccountRuntime:
         msg = parse_event(name, data, self_user_id=self.gateway.user_id)
         if msg is None or not self._is_ours(msg):
             return
+        if msg.kind is MessageKind.MODE_CHANGED and msg.content.startswith("Remix mode turned"):
+            self.remix = msg.content.startswith("Remix mode turned on")
         if msg.kind is MessageKind.ACCOUNT_ERROR:
             self.disable(f"[{msg.title}] {msg.description or ''}".strip())
+        for predicate, future in list(self._watchers):
+            if not future.done() and predicate(msg):
+                future.set_result(msg)
         await self._dispatch(msg)
 
     def _is_ours(self, msg: MjMessage) -> bool:
@@ -265,6 +288,10 @@ class AccountRuntime:
         except lifecycle.InvalidTransition as exc:
             log.debug("ignored %s [task:%s]", exc.message, task_id)
             return None
+        if isinstance(event, ModalOpened) and self._group is not None:
+            if new.extra_value("modalPrompt") is None and new.action in _REMIX_ACTIONS:
+                self.remix = True  # Midjourney asked for a remix prompt we were not given
+            self._group.create_task(self._answer_modal(new))
         if new.is_final:
             self._active.pop(task_id, None)
             waiter = self._done.get(task_id)
@@ -306,9 +333,8 @@ class AccountRuntime:
             return
         self._active[task_id] = task
         if self.state is AccountState.DISABLED:
-            await self._apply(
-                task_id, TaskFailed(f"account {self.id} disabled: {self.reason}", now_ms())
-            )
+            reason = f"account {self.id} disabled: {self.reason}"
+            await self._apply(task_id, TaskFailed(reason, now_ms()))
             return
         try:
             await asyncio.wait_for(self._ready.wait(), _READY_WAIT_SECONDS)
@@ -325,21 +351,29 @@ class AccountRuntime:
                 await asyncio.wait_for(asyncio.shield(waiter), timeout)
             except TimeoutError:
                 minutes = f"{self.config.timeout_minutes:g}"
-                await self._apply(
-                    task_id, TaskFailed(f"timeout: no result after {minutes} minutes", now_ms())
-                )
+                reason = f"timeout: no result after {minutes} minutes"
+                await self._apply(task_id, TaskFailed(reason, now_ms()))
         finally:
             self._done.pop(task_id, None)
+            await self._inputs.drop(task_id)
 
     async def _submit(self, task: Task) -> bool:
-        """POST the task's interaction; False if it failed (the task is then FAILURE)."""
+        """Upload inputs and POST the task's interaction; False if that failed (task FAILURE)."""
+        try:
+            task, uploads = await self._prepare(task)
+        except MjError as exc:
+            await self._apply(task.id, TaskFailed(f"upload failed: {exc.message}", now_ms()))
+            return False
+        return await self._interact(task, lambda t, nonce: self._payload(t, nonce, uploads))
+
+    async def _interact(self, task: Task, build: Callable[[Task, str], dict[str, Any]]) -> bool:
         nonce = make_nonce(now_ms())
         submitted = await self._apply(task.id, TaskSubmitted(nonce, now_ms()))
         if submitted is None:
             return False
         for attempt in range(2):
             try:
-                await self.rest.interact(self._payload(submitted, nonce))
+                await self.rest.interact(build(submitted, nonce))
                 return True
             except CommandVersionError as exc:
                 if attempt == 0:
@@ -355,23 +389,170 @@ class AccountRuntime:
             return False
         return False
 
-    def _payload(self, task: Task, nonce: str) -> dict[str, Any]:
-        ctx = commands.InteractionContext(
-            guild_id=self.config.guild_id,
-            channel_id=self.config.channel_id,
+    async def _prepare(self, task: Task) -> tuple[Task, list[tuple[str, str]]]:
+        """Upload the task's input images; image prompts also need a CDN URL in the prompt."""
+        if task.action is TaskAction.INPAINT:
+            return task, []  # the mask goes to the Vary (Region) editor, not to Discord
+        images = await self._inputs.get(task.id)
+        uploads: list[tuple[str, str]] = []
+        for i, image in enumerate(images):
+            filename = f"{task.id}_{i}.{image.extension}"
+            uploaded = await self.rest.upload(
+                self.config.channel_id, filename, image.data, image.content_type
+            )
+            uploads.append((filename, uploaded))
+        if task.action is not TaskAction.IMAGINE or not uploads:
+            return task, uploads
+        urls: list[str] = []
+        for filename, uploaded in uploads:
+            sent = await self.rest.send_message(
+                self.config.channel_id,
+                f"upload image: {uploaded}",
+                [{"id": "0", "filename": filename, "uploaded_filename": uploaded}],
+            )
+            urls.append(str(sent["attachments"][0]["url"]))
+        prompt_en = " ".join([*urls, task.prompt_en])
+        updated = replace(task, image_urls=tuple(urls), prompt_en=prompt_en)
+        self._active[task.id] = updated
+        await self._on_change(updated)
+        return updated, []
+
+    def _context(self, task: Task, *, dm: bool = False) -> commands.InteractionContext:
+        channel = self.config.dm_channel_id if dm else self.config.channel_id
+        if channel is None:
+            raise ValidationError(f"account {self.id} has no dm_channel_id")
+        return commands.InteractionContext(
+            guild_id=None if dm else self.config.guild_id,
+            channel_id=channel,
             session_id=self.gateway.session_id or "",
             application_id=application_id_for(task.bot_type),
         )
-        if task.action is TaskAction.IMAGINE and task.custom_id is None:
-            cmd = self._commands.require("imagine", ctx.application_id)
-            return dict(commands.imagine(ctx, cmd, task.prompt_en, nonce))
+
+    def _payload(self, task: Task, nonce: str, uploads: list[tuple[str, str]]) -> dict[str, Any]:
+        ctx = self._context(task)
+        app = ctx.application_id
         if task.custom_id is not None and task.referenced_message_id is not None:
             return dict(
                 commands.button(
                     ctx, task.referenced_message_id, task.message_flags, task.custom_id, nonce
                 )
             )
+        if task.action is TaskAction.IMAGINE:
+            cmd = self._commands.require("imagine", app)
+            return dict(commands.imagine(ctx, cmd, task.prompt_en, nonce))
+        if task.action is TaskAction.DESCRIBE and uploads:
+            filename, uploaded = uploads[0]
+            cmd = self._commands.require("describe", app)
+            return dict(commands.describe(ctx, cmd, uploaded, filename, nonce))
+        if task.action is TaskAction.BLEND and len(uploads) >= 2:
+            cmd = self._commands.require("blend", app)
+            dimensions = task.extra_value("dimensions") or "--ar 1:1"
+            return dict(commands.blend(ctx, cmd, uploads, dimensions, nonce))
+        if task.action is TaskAction.SHORTEN:
+            cmd = self._commands.require("shorten", app)
+            return dict(commands.shorten(ctx, cmd, task.prompt_en, nonce))
         raise MjError(f"cannot build an interaction for {task.action}", task_id=task.id)
+
+    # ----------------------------------------------------------------- modals
+    async def _answer_modal(self, task: Task) -> None:
+        """Answer the modal (or Vary (Region) editor) a pressed button opened."""
+        modal_id = task.extra_value("modalCustomId") or ""
+        interaction_id = task.extra_value("modalInteractionId") or ""
+        value = task.extra_value("modalPrompt") or task.final_prompt or task.prompt_en
+        await asyncio.sleep(self.modal_delay)
+        if modal_id.startswith(_IFRAME_PREFIX):
+            await self._submit_region(task, modal_id.removeprefix(_IFRAME_PREFIX), value)
+            return
+        try:
+            input_id = modal_input_id(modal_id)
+        except ValueError:
+            await self._apply(task.id, TaskFailed(f"unknown modal {modal_id}", now_ms()))
+            return
+        ctx = self._context(task)
+        log.info("answering modal [task:%s modal:%s]", task.id, modal_id)
+        await self._interact(
+            task,
+            lambda t, nonce: dict(
+                commands.modal_submit(ctx, interaction_id, modal_id, input_id, value, nonce)
+            ),
+        )
+
+    async def _submit_region(self, task: Task, token: str, prompt: str) -> None:
+        masks = await self._inputs.get(task.id)
+        if not masks:
+            await self._apply(task.id, TaskFailed("Vary (Region) needs a mask", now_ms()))
+            return
+        body = {
+            "customId": token,
+            "mask": base64.b64encode(masks[0].data).decode(),
+            "prompt": prompt,
+            "userId": "0",
+            "username": "0",
+        }
+        try:
+            await self.rest.post_json(f"{self._endpoints.says_server}{_REGION_SUBMIT_PATH}", body)
+        except MjError as exc:
+            await self._apply(
+                task.id, TaskFailed(f"Vary (Region) submit failed: {exc.message}", now_ms())
+            )
+
+    # ----------------------------------------------------------------- side flows
+    async def expect(self, predicate: Callable[[MjMessage], bool], timeout: float) -> MjMessage:
+        """The next message (of this account) that satisfies ``predicate``."""
+        future: asyncio.Future[MjMessage] = asyncio.get_running_loop().create_future()
+        entry = (predicate, future)
+        self._watchers.append(entry)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            if entry in self._watchers:
+                self._watchers.remove(entry)
+
+    async def image_seed(self, task: Task, timeout: float = 60.0) -> str:
+        """``/show`` the job in the DM channel, react ✉️ and read the seed Midjourney sends."""
+        job_id = task.message_hash
+        if job_id is None:
+            raise TaskStateError(f"task {task.id} has no Midjourney job id", task_id=task.id)
+        ctx = self._context(task, dm=True)
+        cmd = self._commands.require("show", ctx.application_id)
+        shown = asyncio.ensure_future(
+            self.expect(
+                lambda m: (
+                    m.channel_id == ctx.channel_id
+                    and m.kind is MessageKind.RESULT
+                    and m.job_id == job_id
+                ),
+                timeout,
+            )
+        )
+        await asyncio.sleep(0)
+        await self.rest.interact(dict(commands.show(ctx, cmd, job_id, make_nonce(now_ms()))))
+        message = await shown
+        seeded = asyncio.ensure_future(
+            self.expect(lambda m: m.kind is MessageKind.SEED and m.job_id == job_id, timeout)
+        )
+        await asyncio.sleep(0)
+        await self.rest.add_reaction(ctx.channel_id, message.message_id or "", _SEED_EMOJI)
+        seed = await seeded
+        return seed.description or ""
+
+    async def run_command(self, name: str, timeout: float = 30.0) -> MjMessage:
+        """Run an option-less command (info, fast, relax, turbo) and return Midjourney's reply."""
+        probe = Task(id="command", action=TaskAction.ACTION)
+        ctx = self._context(probe)
+        cmd = self._commands.require(name, ctx.application_id)
+        nonce = make_nonce(now_ms())
+        reply = asyncio.ensure_future(
+            self.expect(
+                lambda m: (
+                    m.nonce == nonce or (m.interaction_name == name and m.kind in _COMMAND_REPLIES)
+                ),
+                timeout,
+            )
+        )
+        await asyncio.sleep(0)
+        await self.rest.interact(dict(commands.simple(ctx, cmd, nonce)))
+        return await reply
 
     def with_task(self, task: Task) -> Task:
         """The task as tagged for this account."""

@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -26,8 +27,8 @@ from mjcore.errors import (
     TaskStateError,
     ValidationError,
 )
-from mjcore.events import TaskCancelled, TaskFailed
-from mjcore.media import ImageStore
+from mjcore.events import ModalRequired, TaskCancelled, TaskFailed, TaskRequeued
+from mjcore.media import ImageStore, InputFiles, InputImage, inspect_image
 from mjcore.midjourney.custom_ids import classify
 from mjcore.models import (
     ACTIVE_STATUSES,
@@ -47,6 +48,10 @@ from mjcore.translate.prompt import has_chinese, normalize_dashes, translate_pro
 log = logging.getLogger(__name__)
 
 MAX_PROMPT_LENGTH = 8192
+MAX_IMAGE_PROMPTS = 5
+BLEND_DIMENSIONS = {"PORTRAIT": "--ar 2:3", "SQUARE": "--ar 1:1", "LANDSCAPE": "--ar 3:2"}
+_KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
+_ZOOM = re.compile(r"--zoom\s+(?P<value>\d+(?:\.\d+)?)\b")
 _CHANGE_PREFIX = {
     TaskAction.UPSCALE: "MJ::JOB::upsample::{index}::",
     TaskAction.VARIATION: "MJ::JOB::variation::{index}::",
@@ -71,6 +76,7 @@ class Engine:
         endpoints: DiscordEndpoints,
         http: httpx.AsyncClient,
         images: ImageStore | None = None,
+        inputs: InputFiles | None = None,
         translator: Translator | None = None,
         banned: Any = None,
         notifier: Any = None,
@@ -79,6 +85,7 @@ class Engine:
         self.store = store
         self.endpoints = endpoints
         self.images = images
+        self.inputs = inputs or InputFiles(None)
         self.options = options or EngineOptions()
         self._translator = translator or NullTranslator()
         self._banned = banned
@@ -93,6 +100,7 @@ class Engine:
                 http=http,
                 load_task=self.store.get,
                 on_change=self._changed,
+                inputs=self.inputs,
             )
             for a in accounts
         }
@@ -176,14 +184,8 @@ class Engine:
     def new_task_id(self) -> str:
         return f"{now_ms()}{next(self._ids) % 1000:03d}"
 
-    async def submit_imagine(
-        self,
-        prompt: str,
-        *,
-        bot_type: BotType = BotType.MID_JOURNEY,
-        notify_hook: str | None = None,
-        state: str | None = None,
-    ) -> SubmitResult:
+    async def _prepare_prompt(self, prompt: str) -> tuple[str, str]:
+        """(prompt, English prompt): dashes repaired, Chinese translated, banned words refused."""
         prompt = normalize_dashes(prompt.strip())
         if not prompt:
             raise ValidationError("prompt must not be empty")
@@ -198,6 +200,20 @@ class Engine:
                 raise BannedPromptError(
                     "prompt contains a banned word", banned_word=word, prompt_en=prompt_en
                 )
+        return prompt, prompt_en
+
+    async def submit_imagine(
+        self,
+        prompt: str,
+        *,
+        images: Sequence[bytes] = (),
+        bot_type: BotType = BotType.MID_JOURNEY,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        """``/imagine``; ``images`` are image prompts, uploaded and put in front of the prompt."""
+        checked = _check_images(images, most=MAX_IMAGE_PROMPTS)
+        prompt, prompt_en = await self._prepare_prompt(prompt)
         runtime = self._choose()
         task = Task(
             id=self.new_task_id(),
@@ -209,9 +225,80 @@ class Engine:
             submit_time=now_ms(),
             bot_type=bot_type,
             notify_hook=notify_hook or self.options.notify_hook,
-            final_prompt=None,
         )
-        return await self._admit(runtime, task)
+        return await self._admit(runtime, task, checked)
+
+    async def submit_describe(
+        self,
+        image: bytes,
+        *,
+        bot_type: BotType = BotType.MID_JOURNEY,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        """``/describe`` an image: four prompts come back in ``finalPrompt``."""
+        checked = _check_images([image], least=1, most=1)
+        task_id = self.new_task_id()
+        task = Task(
+            id=task_id,
+            action=TaskAction.DESCRIBE,
+            description=f"/describe {task_id}.{checked[0].extension}",
+            state=state,
+            submit_time=now_ms(),
+            bot_type=bot_type,
+            notify_hook=notify_hook or self.options.notify_hook,
+        )
+        return await self._admit(self._choose(), task, checked)
+
+    async def submit_blend(
+        self,
+        images: Sequence[bytes],
+        *,
+        dimensions: str = "SQUARE",
+        bot_type: BotType = BotType.MID_JOURNEY,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        """``/blend`` 2 to 5 images; ``dimensions``: PORTRAIT 2:3, SQUARE 1:1, LANDSCAPE 3:2."""
+        ratio = BLEND_DIMENSIONS.get(dimensions.upper())
+        if ratio is None:
+            raise ValidationError("dimensions must be PORTRAIT, SQUARE or LANDSCAPE")
+        checked = _check_images(images, least=2, most=5)
+        task_id = self.new_task_id()
+        task = Task(
+            id=task_id,
+            action=TaskAction.BLEND,
+            description=f"/blend {task_id} {len(checked)}",
+            state=state,
+            submit_time=now_ms(),
+            bot_type=bot_type,
+            notify_hook=notify_hook or self.options.notify_hook,
+            extra=(("dimensions", ratio),),
+        )
+        return await self._admit(self._choose(), task, checked)
+
+    async def submit_shorten(
+        self,
+        prompt: str,
+        *,
+        bot_type: BotType = BotType.MID_JOURNEY,
+        notify_hook: str | None = None,
+        state: str | None = None,
+    ) -> SubmitResult:
+        """``/shorten``: the analysis and five shorter prompts come back in ``finalPrompt``."""
+        prompt, prompt_en = await self._prepare_prompt(prompt)
+        task = Task(
+            id=self.new_task_id(),
+            action=TaskAction.SHORTEN,
+            prompt=prompt,
+            prompt_en=prompt_en,
+            description=f"/shorten {prompt}",
+            state=state,
+            submit_time=now_ms(),
+            bot_type=bot_type,
+            notify_hook=notify_hook or self.options.notify_hook,
+        )
+        return await self._admit(self._choose(), task)
 
     async def change(
         self,
@@ -274,7 +361,83 @@ class Engine:
             referenced_message_id=parent.message_id,
             message_flags=parent.message_flags,
         )
+        if button.needs_modal or (
+            button.modal_if_remix and runtime.remix and not runtime.config.remix_auto_submit
+        ):
+            return await self._await_modal(runtime, task, parent)
         return await self._admit(runtime, task)
+
+    async def _await_modal(self, runtime: AccountRuntime, task: Task, parent: Task) -> SubmitResult:
+        """The action needs text (and maybe a mask) first: park the task in MODAL, code 21."""
+        from mjcore import lifecycle
+
+        task = lifecycle.apply(runtime.with_task(task), ModalRequired(now_ms()))
+        await self._changed(task)
+        return SubmitResult(
+            SubmitCode.MODAL,
+            "Waiting for window confirm",
+            task.id,
+            (
+                ("discordInstanceId", runtime.id),
+                ("finalPrompt", parent.final_prompt or parent.prompt_en),
+                ("remix", True),
+            ),
+        )
+
+    async def submit_modal(
+        self, task_id: str, *, prompt: str | None = None, mask: bytes | None = None
+    ) -> SubmitResult:
+        """Give a MODAL task its text (custom zoom, remix, describe/shorten picks, Vary Region)."""
+        task = await self.store.get(task_id)
+        if task is None:
+            raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
+        if task.status is not TaskStatus.MODAL or task.custom_id is None:
+            raise TaskStateError(f"task {task_id} is {task.status}, not MODAL", task_id=task_id)
+        runtime = self.accounts.get(task.account_id or "")
+        if runtime is None or not runtime.enabled:
+            raise NoAccountError(f"account {task.account_id} is unavailable", task_id=task_id)
+        parent = await self.store.get(task.parent_id or "")
+        button = classify(task.custom_id)
+        value = (prompt or "").strip() or _default_modal_value(button.kind, button.index, parent)
+        checked: list[InputImage] = []
+        if button.kind == "CustomZoom" and not _valid_zoom(value):
+            raise ValidationError("Custom Zoom needs --zoom with a value from 1 to 2 in the prompt")
+        if button.kind == "Inpaint":
+            if mask is None:
+                raise ValidationError("Vary (Region) needs maskBase64")
+            checked = _check_images([mask], least=1, most=1)
+        if value:
+            value, value_en = await self._prepare_prompt(value)
+        else:
+            value_en = ""
+        from mjcore import lifecycle
+
+        ready = replace(
+            lifecycle.apply(task, TaskRequeued(now_ms())),
+            prompt=value or task.prompt,
+            prompt_en=value_en or task.prompt_en,
+            extra=task.with_extra(modalPrompt=value_en),
+        )
+        return await self._admit(runtime, ready, checked)
+
+    async def image_seed(self, task_id: str) -> str:
+        task = await self.store.get(task_id)
+        if task is None:
+            raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
+        if task.status is not TaskStatus.SUCCESS:
+            raise TaskStateError(f"task {task_id} is {task.status}, not SUCCESS", task_id=task_id)
+        known = task.extra_value("seed")
+        if known:
+            return known
+        runtime = self.accounts.get(task.account_id or "")
+        if runtime is None or not runtime.enabled:
+            raise NoAccountError(f"account {task.account_id} is unavailable", task_id=task_id)
+        try:
+            seed = await runtime.image_seed(task)
+        except TimeoutError as exc:
+            raise MjError("Midjourney sent no seed in time", task_id=task_id) from exc
+        await self._changed(replace(task, extra=task.with_extra(seed=seed)))
+        return seed
 
     async def cancel(self, task_id: str) -> Task:
         task = await self.store.get(task_id)
@@ -302,7 +465,9 @@ class Engine:
             raise NoAccountError("no account is available")
         return choose_account(runtimes, self.options.choose_rule)
 
-    async def _admit(self, runtime: AccountRuntime, task: Task) -> SubmitResult:
+    async def _admit(
+        self, runtime: AccountRuntime, task: Task, inputs: Sequence[InputImage] = ()
+    ) -> SubmitResult:
         admission = runtime.admit()
         props: tuple[tuple[str, object], ...] = (("discordInstanceId", runtime.id),)
         if admission.code is SubmitCode.QUEUE_REJECTED:
@@ -310,6 +475,8 @@ class Engine:
                 SubmitCode.QUEUE_REJECTED, "Queue full, please try again later", None, props
             )
         task = runtime.with_task(task)
+        if inputs:
+            await self.inputs.put(task.id, list(inputs))
         await self._changed(task)
         runtime.enqueue(task.id)
         log.info("task queued [task:%s account:%s action:%s]", task.id, runtime.id, task.action)
@@ -391,3 +558,37 @@ def _button_label(parent: Task, custom_id: str) -> str:
         if button.custom_id == custom_id:
             return button.label or button.emoji or custom_id
     return custom_id
+
+
+def _check_images(images: Sequence[bytes], *, least: int = 0, most: int) -> list[InputImage]:
+    if not least <= len(images) <= most:
+        raise ValidationError(f"between {least} and {most} images are needed, got {len(images)}")
+    return [inspect_image(data) for data in images]
+
+
+def _valid_zoom(prompt: str) -> bool:
+    found = _ZOOM.search(prompt)
+    return found is not None and 1.0 <= float(found["value"]) <= 2.0
+
+
+def numbered_prompts(text: str) -> list[str]:
+    """The prompts of a describe or shorten result ("1️⃣ …\\n\\n2️⃣ …")."""
+    parts: list[str] = []
+    for line in re.split(r"\n\s*\n|\n", text):
+        line = line.strip()
+        for cap in _KEYCAPS:
+            if line.startswith(cap):
+                parts.append(line.removeprefix(cap).strip())
+    return parts
+
+
+def _default_modal_value(kind: str, index: int | None, parent: Task | None) -> str:
+    """What Midjourney pre-fills the modal with: the picked prompt or the parent's prompt."""
+    if parent is None:
+        return ""
+    if kind in ("PicReader", "PromptAnalyzer") and index is not None:
+        prompts = numbered_prompts(parent.final_prompt or "")
+        if 1 <= index <= len(prompts):
+            return prompts[index - 1]
+        return ""
+    return parent.final_prompt or parent.prompt_en

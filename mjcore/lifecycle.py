@@ -51,6 +51,10 @@ def _submitted(task: Task, event: TaskSubmitted) -> Task:
     )
 
 
+def _resubmitted(task: Task, event: TaskSubmitted) -> Task:
+    return replace(task, nonce=event.nonce, interaction_id=None)
+
+
 def _interaction(task: Task, event: InteractionAccepted) -> Task:
     return replace(task, interaction_id=event.interaction_id)
 
@@ -155,7 +159,8 @@ TRANSITIONS: dict[TaskStatus, dict[type, _Handler]] = {
         TaskCancelled: _cancelled,
         TaskRequeued: _same,
     },
-    TaskStatus.SUBMITTED: {**_RUNNING, TaskRequeued: _requeued},
+    # a modal submit is a second interaction of the same job: new nonce, same task
+    TaskStatus.SUBMITTED: {**_RUNNING, TaskRequeued: _requeued, TaskSubmitted: _resubmitted},
     TaskStatus.IN_PROGRESS: {**_RUNNING, TaskRequeued: _requeued},
     TaskStatus.MODAL: {
         TaskSubmitted: _submitted,

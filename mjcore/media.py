@@ -7,13 +7,19 @@ Discord attachment links expire (signed ``ex=`` URLs), so each final image is do
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import io
 import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from PIL import Image
 
 from mjcore.config import DISCORD_CDN
-from mjcore.errors import DiscordConnectionError, DiscordHTTPError
+from mjcore.errors import DiscordConnectionError, DiscordHTTPError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +92,92 @@ class ImageStore:
                 status=response.status_code,
             )
         return response.content
+
+
+# ----------------------------------------------------------------------------- input images
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+MAX_INPUT_PIXELS = 40_000_000
+_ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+_DATA_URL = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w=.-]+)*;base64,(?P<data>.*)$", re.S
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InputImage:
+    """An image a caller gave us (image prompt, describe, blend, Vary Region mask), checked."""
+
+    data: bytes
+    extension: str
+    content_type: str
+    width: int
+    height: int
+
+
+def decode_data_url(value: str) -> bytes:
+    """Bytes of a ``data:image/...;base64,...`` URL (a bare base64 string is accepted too)."""
+    found = _DATA_URL.match(value.strip())
+    payload = found["data"] if found else value.strip()
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError("image is not valid base64") from exc
+
+
+def inspect_image(data: bytes) -> InputImage:
+    """Decode with Pillow and check format and size; ``ValidationError`` otherwise."""
+    if not data:
+        raise ValidationError("image is empty")
+    if len(data) > MAX_INPUT_BYTES:
+        raise ValidationError(f"image is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            width, height = img.size
+            if width * height > MAX_INPUT_PIXELS:
+                raise ValidationError("image has too many pixels")
+            img.verify()
+    except ValidationError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError("image cannot be decoded (png, jpeg, webp or gif expected)") from exc
+    if fmt not in _ALLOWED_FORMATS:
+        raise ValidationError(f"image format {fmt or 'unknown'} is not png, jpeg, webp or gif")
+    ext = _ALLOWED_FORMATS[fmt]
+    content_type = "image/jpeg" if ext == "jpg" else f"image/{ext}"
+    return InputImage(data, ext, content_type, width, height)
+
+
+class InputFiles:
+    """Input images of tasks, kept until the task has been sent (on disk, so they survive restarts;
+    in memory when ``root`` is None)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self._root = root
+        self._memory: dict[str, list[InputImage]] = {}
+        if root is not None:
+            root.mkdir(parents=True, exist_ok=True)
+
+    def _paths(self, root: Path, task_id: str) -> list[Path]:
+        return sorted(root.glob(f"{task_id}_*"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+
+    async def put(self, task_id: str, images: list[InputImage]) -> None:
+        if self._root is None:
+            self._memory[task_id] = images
+            return
+        for i, image in enumerate(images):
+            path = self._root / f"{task_id}_{i}.{image.extension}"
+            await asyncio.to_thread(path.write_bytes, image.data)
+
+    async def get(self, task_id: str) -> list[InputImage]:
+        if self._root is None:
+            return list(self._memory.get(task_id, ()))
+        paths = await asyncio.to_thread(self._paths, self._root, task_id)
+        return [inspect_image(await asyncio.to_thread(p.read_bytes)) for p in paths]
+
+    async def drop(self, task_id: str) -> None:
+        self._memory.pop(task_id, None)
+        if self._root is not None:
+            for path in await asyncio.to_thread(self._paths, self._root, task_id):
+                await asyncio.to_thread(path.unlink, missing_ok=True)

@@ -23,6 +23,28 @@ class ImagineRequest(BaseSubmit):
     bot_type: BotType = Field(BotType.MID_JOURNEY, alias="botType")
 
 
+class DescribeRequest(BaseSubmit):
+    base64: str = Field(..., description="data URL of the image, e.g. data:image/png;base64,...")
+    bot_type: BotType = Field(BotType.MID_JOURNEY, alias="botType")
+
+
+class BlendRequest(BaseSubmit):
+    base64_array: list[str] = Field(..., alias="base64Array", min_length=2, max_length=5)
+    dimensions: str = Field("SQUARE", examples=["PORTRAIT", "SQUARE", "LANDSCAPE"])
+    bot_type: BotType = Field(BotType.MID_JOURNEY, alias="botType")
+
+
+class ShortenRequest(BaseSubmit):
+    prompt: str = Field(..., max_length=8192)
+    bot_type: BotType = Field(BotType.MID_JOURNEY, alias="botType")
+
+
+class ModalRequest(_Body):
+    task_id: str = Field(..., alias="taskId", max_length=64)
+    prompt: str | None = Field(None, max_length=8192)
+    mask_base64: str | None = Field(None, alias="maskBase64")
+
+
 class ChangeRequest(BaseSubmit):
     task_id: str = Field(..., alias="taskId", max_length=64)
     action: TaskAction

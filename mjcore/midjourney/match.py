@@ -177,6 +177,8 @@ def _task_keys(task: Task) -> set[str]:
 def _action_fits(task_action: TaskAction, content_action: TaskAction) -> bool:
     if task_action == content_action:
         return True
+    if content_action is TaskAction.VARIATION:  # "Remix by": a rerolled or remixed job
+        return task_action is TaskAction.REROLL
     return task_action in _IMAGINE_LIKE and content_action in _IMAGINE_LIKE
 
 

@@ -10,13 +10,18 @@ from fastapi import APIRouter
 from mjcore.api.deps import EngineDep
 from mjcore.api.schemas import (
     ActionRequest,
+    BlendRequest,
     ChangeRequest,
+    DescribeRequest,
     ImagineRequest,
+    ModalRequest,
+    ShortenRequest,
     SimpleChangeRequest,
     SubmitResponse,
 )
 from mjcore.contract import submit_json
 from mjcore.errors import ValidationError
+from mjcore.media import decode_data_url
 from mjcore.models import TaskAction
 
 router = APIRouter(prefix="/submit", tags=["submit"])
@@ -26,11 +31,52 @@ _SIMPLE_CHANGE = re.compile(r"^(?P<task>\S+) (?P<op>[UuVv][1-4]|[Rr])$")
 
 @router.post("/imagine", response_model=SubmitResponse)
 async def imagine(body: ImagineRequest, engine: EngineDep) -> dict[str, Any]:
-    if body.base64_array or body.base64:
-        raise ValidationError("image prompts are not accepted by this endpoint yet")
+    images = [decode_data_url(b) for b in [*body.base64_array, *filter(None, [body.base64])]]
     result = await engine.submit_imagine(
+        body.prompt,
+        images=images,
+        bot_type=body.bot_type,
+        notify_hook=body.notify_hook,
+        state=body.state,
+    )
+    return submit_json(result)
+
+
+@router.post("/describe", response_model=SubmitResponse)
+async def describe(body: DescribeRequest, engine: EngineDep) -> dict[str, Any]:
+    result = await engine.submit_describe(
+        decode_data_url(body.base64),
+        bot_type=body.bot_type,
+        notify_hook=body.notify_hook,
+        state=body.state,
+    )
+    return submit_json(result)
+
+
+@router.post("/blend", response_model=SubmitResponse)
+async def blend(body: BlendRequest, engine: EngineDep) -> dict[str, Any]:
+    result = await engine.submit_blend(
+        [decode_data_url(b) for b in body.base64_array],
+        dimensions=body.dimensions,
+        bot_type=body.bot_type,
+        notify_hook=body.notify_hook,
+        state=body.state,
+    )
+    return submit_json(result)
+
+
+@router.post("/shorten", response_model=SubmitResponse)
+async def shorten(body: ShortenRequest, engine: EngineDep) -> dict[str, Any]:
+    result = await engine.submit_shorten(
         body.prompt, bot_type=body.bot_type, notify_hook=body.notify_hook, state=body.state
     )
+    return submit_json(result)
+
+
+@router.post("/modal", response_model=SubmitResponse)
+async def modal(body: ModalRequest, engine: EngineDep) -> dict[str, Any]:
+    mask = decode_data_url(body.mask_base64) if body.mask_base64 else None
+    result = await engine.submit_modal(body.task_id, prompt=body.prompt, mask=mask)
     return submit_json(result)
 
 

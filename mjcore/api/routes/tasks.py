@@ -61,6 +61,12 @@ async def cancel(task_id: str, engine: EngineDep) -> dict[str, Any]:
     return {"code": SubmitCode.SUCCESS, "description": "Cancelled", "result": task.id}
 
 
+@router.get("/task/{task_id}/image-seed")
+async def image_seed(task_id: str, engine: EngineDep) -> dict[str, Any]:
+    seed = await engine.image_seed(task_id)
+    return {"code": SubmitCode.SUCCESS, "description": "Success", "result": seed}
+
+
 def _account_json(engine: EngineDep, account_id: str) -> dict[str, Any]:
     runtime = engine.accounts.get(account_id)
     if runtime is None:
