@@ -255,7 +255,8 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
     content = _str(data, "content") or ""
     embed = _first_map(data.get("embeds"))
     buttons = tuple(_button(c) for c in _components(data.get("components")) if _str(c, "custom_id"))
-    image = _first_map(data.get("attachments"))
+    attachment = _first_map(data.get("attachments"))
+    image = attachment
     if image is None and embed is not None:
         image = _map(embed, "image")
     interaction_name = _interaction_name(data)
@@ -290,9 +291,7 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
         )
     job = _JOB_CONTENT_RE.search(content)
     if job is not None and _MENTION_RE.search(job["rest"]) is not None:
-        return _job_message(
-            base, job["prompt"], job["rest"], has_image=bool(data.get("attachments"))
-        )
+        return _job_message(base, job["prompt"], job["rest"], has_image=attachment is not None)
     if embed is not None:
         return _embed_message(base, embed, error_colors)
     if content.startswith(_MODE_CHANGED_PREFIXES):
@@ -483,9 +482,7 @@ def _components(raw: object) -> Iterator[Mapping[str, Any]]:
 # --- typed access to raw JSON --------------------------------------------------------------------
 
 
-def _str(data: Mapping[str, Any] | None, key: str) -> str | None:
-    if data is None:
-        return None
+def _str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if isinstance(value, str):
         return value
@@ -494,9 +491,7 @@ def _str(data: Mapping[str, Any] | None, key: str) -> str | None:
     return None
 
 
-def _int(data: Mapping[str, Any] | None, key: str) -> int | None:
-    if data is None:
-        return None
+def _int(data: Mapping[str, Any], key: str) -> int | None:
     value = data.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
