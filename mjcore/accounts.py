@@ -122,6 +122,7 @@ class AccountRuntime:
         self._events: asyncio.Queue[tuple[str, Mapping[str, Any]]] = asyncio.Queue()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._busy = 0
+        self._reserved = 0  # places promised by admit() whose task is not queued yet
         self._active: dict[str, Task] = {}
         self._done: dict[str, asyncio.Future[Task]] = {}
         self._unmatched: deque[MjMessage] = deque(maxlen=_UNMATCHED_KEEP)
@@ -155,7 +156,7 @@ class AccountRuntime:
 
     @property
     def waiting(self) -> int:
-        return self._queue.qsize()
+        return self._queue.qsize() + self._reserved
 
     def queued_task_ids(self) -> list[str]:
         return list(self._queue._queue)  # type: ignore[attr-defined]  # asyncio.Queue keeps a deque
@@ -171,17 +172,30 @@ class AccountRuntime:
 
     # ----------------------------------------------------------------- admission
     def admit(self) -> Admission:
-        """Decide how a new task would be taken, without taking it."""
-        free = self.config.core_size - self._busy
-        waiting = self._queue.qsize()
-        if waiting < free:
-            return Admission(SubmitCode.SUCCESS)
-        ahead = waiting - max(free, 0)
-        if ahead >= self.config.queue_size:
-            return Admission(SubmitCode.QUEUE_REJECTED, ahead)
-        return Admission(SubmitCode.IN_QUEUE, ahead)
+        """Decide how a new task is taken and, unless refused, hold its place in the queue.
 
-    def enqueue(self, task_id: str) -> None:
+        Synchronous on purpose: concurrent submits see each other's places at once.
+        Each admitted place is filled by ``enqueue`` (or given back with ``release``).
+        """
+        free = self.config.core_size - self._busy
+        waiting = self.waiting
+        if waiting < free:
+            admission = Admission(SubmitCode.SUCCESS)
+        else:
+            ahead = waiting - max(free, 0)
+            if ahead >= self.config.queue_size:
+                return Admission(SubmitCode.QUEUE_REJECTED, ahead)
+            admission = Admission(SubmitCode.IN_QUEUE, ahead)
+        self._reserved += 1
+        return admission
+
+    def release(self) -> None:
+        """Give back a place taken by ``admit`` that will not be used."""
+        self._reserved = max(0, self._reserved - 1)
+
+    def enqueue(self, task_id: str, *, admitted: bool = True) -> None:
+        if admitted:
+            self.release()
         self._queue.put_nowait(task_id)
 
     def track(self, task: Task) -> None:

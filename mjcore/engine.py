@@ -154,7 +154,7 @@ class Engine:
             if runtime is None or not runtime.enabled:
                 await self._fail(task, "account no longer available after restart")
             elif task.status is TaskStatus.NOT_START:
-                runtime.enqueue(task.id)
+                runtime.enqueue(task.id, admitted=False)
             elif task.status in ACTIVE_STATUSES:
                 runtime.track(task)
 
@@ -475,9 +475,13 @@ class Engine:
                 SubmitCode.QUEUE_REJECTED, "Queue full, please try again later", None, props
             )
         task = runtime.with_task(task)
-        if inputs:
-            await self.inputs.put(task.id, list(inputs))
-        await self._changed(task)
+        try:
+            if inputs:
+                await self.inputs.put(task.id, list(inputs))
+            await self._changed(task)
+        except BaseException:
+            runtime.release()
+            raise
         runtime.enqueue(task.id)
         log.info("task queued [task:%s account:%s action:%s]", task.id, runtime.id, task.action)
         if admission.code is SubmitCode.IN_QUEUE:

@@ -57,6 +57,7 @@ _JOB_KINDS = frozenset(
 )
 # Actions whose result content reads like a plain imagine ("**prompt** - <@U> (fast)").
 _IMAGINE_LIKE = frozenset({TaskAction.IMAGINE, TaskAction.REROLL, TaskAction.BLEND})
+_UPDATE = "MESSAGE_UPDATE"
 _MATCHABLE = frozenset({TaskStatus.SUBMITTED, TaskStatus.IN_PROGRESS})
 
 
@@ -115,6 +116,9 @@ def _find_task(msg: MjMessage, active: Sequence[Task]) -> tuple[Task, str] | Non
         task = _first(active, lambda t: t.progress_message_id == msg.message_id)
         if task is not None:
             return task, "message"
+    if msg.event == _UPDATE and msg.kind is not MessageKind.PROGRESS:
+        # an edit of a message we do not follow (e.g. a grid whose U button turned blue)
+        return None
     # Below this line a message can only go to a task that is not already bound to another job.
     free = [t for t in active if _compatible_job(t, msg)]
     if msg.referenced_message_id is not None:
@@ -136,6 +140,8 @@ def _compatible_job(task: Task, msg: MjMessage) -> bool:
     """False when the task already follows a different job or message."""
     if task.message_hash is not None and msg.job_id is not None and task.message_hash != msg.job_id:
         return False
+    if msg.job_id is not None and task.custom_id is not None and msg.job_id in task.custom_id:
+        return False  # the parent's own job: a button always starts a new job
     # a task that has its own progress message is finished by job uuid or prompt, not by a
     # message that references some other task's message
     return not (

@@ -347,3 +347,22 @@ def test_events_are_the_expected_types() -> None:
     found = match(msg, list(tasks.values()), now=2)
     assert found is not None and isinstance(found.event, TaskProgressed) and found.rule == "message"
     assert not isinstance(found.event, TaskSucceeded | TaskFailed)
+
+
+def test_an_edit_of_the_parent_grid_never_finishes_a_child() -> None:
+    reroll = submitted(
+        "r",
+        "cat",
+        "55",
+        action=TaskAction.REROLL,
+        referenced_message_id="grid",
+        custom_id=f"MJ::JOB::reroll::0::{JOB_A}::SOLO",
+    )
+    tasks = {"r": reroll}
+    # after a U press Midjourney edits the grid (the pressed U button turns blue)
+    edited = final_grid("grid", "cat", JOB_A)
+    assert feed(tasks, "MESSAGE_UPDATE", edited) is None
+    # even a fresh copy of the parent's grid is not the reroll's result
+    assert feed(tasks, "MESSAGE_CREATE", final_grid("copy", "cat", JOB_A)) is None
+    assert feed(tasks, "MESSAGE_CREATE", final_grid("new", "cat", JOB_B)) == "r"
+    assert tasks["r"].message_hash == JOB_B
