@@ -1,4 +1,4 @@
-"""``MjMessage``: one Discord event as Midjourney meant it. Output of ``parse``, input of ``match``."""
+"""``MjMessage``: one Discord event as Midjourney meant it (``parse`` output, ``match`` input)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from mjcore.models import Button, TaskAction
 
 
 class MessageKind(StrEnum):
-    # gateway interaction events (INTERACTION_CREATE / _SUCCESS / _FAILURE / _MODAL_CREATE / _IFRAME_MODAL_CREATE)
+    # gateway interaction events: INTERACTION_CREATE, _SUCCESS, _FAILURE, _(IFRAME_)MODAL_CREATE
     INTERACTION_CREATED = "interaction_created"
     INTERACTION_SUCCEEDED = "interaction_succeeded"
     INTERACTION_FAILED = "interaction_failed"
@@ -23,11 +23,11 @@ class MessageKind(StrEnum):
     SHORTEN_RESULT = "shorten_result"  # embed with shortened prompts
     # outcomes that are not images
     NOTICE = "notice"  # "Job queued": not a failure
-    ERROR = "error"  # the job failed (banned prompt, invalid parameter, queue full, plain-text error)
+    ERROR = "error"  # the job failed: banned prompt, invalid parameter, queue full, plain text
     MODERATION = "moderation"  # "Action needed to continue" with an Appeal button
-    ACCOUNT_ERROR = "account_error"  # the account is unusable (pending mod, blocked, subscription, credits)
+    ACCOUNT_ERROR = "account_error"  # account unusable: pending mod, blocked, subscription, credits
     INFO = "info"  # /info embed
-    MODE_CHANGED = "mode_changed"  # "Done!" replies to /fast /relax /turbo, "Remix mode turned on/off"
+    MODE_CHANGED = "mode_changed"  # "Done!" after /fast /relax /turbo; "Remix mode turned on/off"
     SEED = "seed"  # DM with "**Job ID**: … **seed** N"
     DELETED = "deleted"  # MESSAGE_DELETE
 
@@ -39,7 +39,7 @@ class MjMessage:
     channel_id: str | None = None
     message_id: str | None = None
     nonce: str | None = None
-    # interaction id: INTERACTION_* ``id``, else ``interaction_metadata.id``, else ``interaction.id``
+    # INTERACTION_* ``id``, else ``interaction_metadata.id``, else ``interaction.id``
     interaction_id: str | None = None
     interaction_name: str | None = None  # "imagine", "describe", "blend", ...
     referenced_message_id: str | None = None

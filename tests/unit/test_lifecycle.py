@@ -52,8 +52,13 @@ def test_happy_path_sets_every_contract_field() -> None:
     task = lifecycle.apply(
         task,
         TaskSucceeded(
-            "m2", 13, message_hash="j", image_url="https://x/a_j.png", buttons=(BUTTON,),
-            image_width=1024, image_height=1024,
+            "m2",
+            13,
+            message_hash="j",
+            image_url="https://x/a_j.png",
+            buttons=(BUTTON,),
+            image_width=1024,
+            image_height=1024,
         ),
     )
     assert task.status is TaskStatus.SUCCESS
