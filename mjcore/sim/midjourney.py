@@ -1,0 +1,1605 @@
+"""The simulated Midjourney bot: jobs, their message scripts and their outcomes.
+
+Lifecycle of ``/imagine`` (protocol §4.1): INTERACTION_CREATE (sent by the REST layer), then
+MESSAGE_CREATE "**<P>** - <@U> (Waiting to start)" (type 20, our nonce, ``interaction`` and
+``interaction_metadata``), INTERACTION_SUCCESS (order is a knob), MESSAGE_UPDATEs "(N%) (fast)"
+with ``<uuid>_grid_0.webp`` previews, the final grid as a new MESSAGE_CREATE (type 0, no nonce),
+then MESSAGE_DELETE of the progress message. Button jobs reply (type 19) to the message that
+carried the button.
+
+Prompt markers (exact, case-sensitive words in the prompt) that choose an outcome:
+
+- ``SIM_BANNED``: "Banned prompt detected" error embed (with our nonce); job failed.
+- an unknown ``--param``: "Invalid parameter" embed listing the unknown parameters; job failed.
+- ``SIM_APPEAL``: ephemeral "Action needed to continue" with an Appeal button; pressing Appeal
+  runs the job (the start message replies to the moderation message).
+- ``SIM_ERROR``: plain-text error content ("There was an error processing your request. ...").
+- ``SIM_SILENT``: no answer at all; INTERACTION_FAILURE reason 2 after the ack deadline.
+- ``SIM_VANISH``: "Waiting to start", then that message is deleted and no result ever comes.
+- ``SIM_FILTERED``: progress runs, then "Request cancelled due to output filters"; job failed.
+
+Account states (``Faults.set_account_state``) answer every job request with an error embed:
+``pending_mod`` ("Pending mod message", with an Acknowledged button), ``blocked`` ("Blocked"),
+``subscription_required`` ("Subscription required"), ``credits_exhausted`` ("Credits exhausted",
+fast and turbo jobs only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import copy
+import logging
+import random
+import secrets
+import uuid
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from mjcore.sim import components as ui
+from mjcore.sim.bus import MessageBus
+from mjcore.sim.cdn import Cdn
+from mjcore.sim.commands import CommandSpec, CommandTable
+from mjcore.sim.config import SimConfig
+from mjcore.sim.gateway import GatewayHub, GatewaySession
+from mjcore.sim.images import (
+    PNG,
+    WEBP,
+    dimensions,
+    grid_image,
+    image_size,
+    preview_image,
+    single_image,
+)
+from mjcore.sim.rewrite import (
+    aspect_ratio,
+    job_mode,
+    model_family,
+    result_filename,
+    rewrite_prompt,
+    short_link,
+    unknown_params,
+)
+from mjcore.sim.state import (
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    MESSAGE_DEFAULT,
+    MESSAGE_REPLY,
+    MJ_APPLICATION_ID,
+    MJ_BOT_USER,
+    NIJI_BOT_USER,
+    Json,
+    SimState,
+    StoredMessage,
+    UserRecord,
+    iso_timestamp,
+    snowflake_time,
+)
+
+log = logging.getLogger(__name__)
+
+INTERACTION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+INTERACTION_MODAL_SUBMIT = 5
+FAILURE_TIMEOUT = 2
+
+MARKER_BANNED = "SIM_BANNED"
+MARKER_APPEAL = "SIM_APPEAL"
+MARKER_ERROR = "SIM_ERROR"
+MARKER_SILENT = "SIM_SILENT"
+MARKER_VANISH = "SIM_VANISH"
+MARKER_FILTERED = "SIM_FILTERED"
+
+STATUS_QUEUED = "queued"
+STATUS_RUNNING = "running"
+STATUS_DONE = "done"
+STATUS_FAILED = "failed"
+
+PLAIN_ERROR_TEXT = (
+    "There was an error processing your request. Please try again later. "
+    "Your trace: `aspirate-giveaway-smuggler`"
+)
+BANNED_DESCRIPTION = (
+    "Sorry! Our AI moderator thinks this prompt is probably against our community standards.\n\n"
+    "Please review our current community standards:\n\n**ALLOWED**\n- Any image up to PG-13 rating "
+    "involving fiction, fantasy, mythology.\n- Real images that may be seen as respectful or "
+    "light-hearted parodies, satire, caricatures\n- Imaginary or exaggerated real-life scenarios, "
+    "including absurd or humorous situations.\n\n**NOT ALLOWED**\n- Disrespectful, harmful, "
+    "misleading public figures/events portrayals or potential to mislead.\n- Hate speech, "
+    "explicit or real-world violence.\n- Nudity or unconsented overtly sexualized public figures."
+    "\n- Imagery that might be considered culturally insensitive\n\nThis AI system isn't perfect. "
+    "If you find it rejecting something innocent please press the **Notify developers** button "
+    "and we will review it and try to further improve our performance. Thank you for your help!"
+)
+APPEAL_DESCRIPTION = (
+    "Sorry! Our AI moderators feel your prompt might be against our community standards.\n\n"
+    '        If you think this is a mistake, please press the "Appeal" button below and we will '
+    "send it to a more sophisticated AI to double-check the result."
+)
+QUEUED_DESCRIPTION = (
+    "Your job will start as soon as one of your running jobs finishes. "
+    "You can check your queue with /info."
+)
+QUEUE_FULL_DESCRIPTION = (
+    "Your job queue is full. Please wait for a job to finish first, then resubmit this one."
+)
+FILTERED_DESCRIPTION = "Sorry! Your image was filtered out by our output moderation."
+ACCOUNT_STATES: dict[str, tuple[str, str]] = {
+    "pending_mod": (
+        "Pending mod message",
+        "You have a pending mod message. Please read and acknowledge it before continuing.",
+    ),
+    "blocked": (
+        "Blocked",
+        "You have been blocked from accessing Midjourney. "
+        "Contact support if you think this is a mistake.",
+    ),
+    "subscription_required": (
+        "Subscription required",
+        "To use Midjourney you will need an active subscription. Please visit "
+        "https://www.midjourney.com/account to subscribe.",
+    ),
+    "credits_exhausted": (
+        "Credits exhausted",
+        "You have run out of fast hours. "
+        "You can purchase more at https://www.midjourney.com/account "
+        "or switch to /relax mode.",
+    ),
+}
+MODE_REPLIES = {
+    "fast": "Done! Your jobs will now be processed in fast mode. You can switch back with /relax",
+    "relax": (
+        "Done! Your jobs now do not consume fast-hours, but might take a little longer. "
+        "You can always switch back with /fast"
+    ),
+    "turbo": "Done! Your jobs will now be processed in turbo mode. You can switch back with /fast",
+}
+MODE_NAMES = {"fast": "fast", "relax": "relaxed", "turbo": "turbo"}
+DIGITS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
+DESCRIBE_STYLES = (
+    "a flat field of {colour} colour, minimalist abstract composition, clean gradients",
+    "an abstract colour study dominated by {colour}, soft light, modern art print",
+    "{colour} monochrome background texture, smooth matte finish, studio lighting",
+    "a simple {colour} poster with geometric calm, muted tones, high resolution",
+)
+SEED_MAX = 4294967295
+HD_SCALE = 2
+ZOOM_SCALE = {"50": 2.0, "75": 1.5}
+
+
+@dataclass(slots=True)
+class JobRecord:
+    job_id: str
+    kind: str
+    prompt: str
+    final_prompt: str
+    nonce: str | None
+    interaction_id: str
+    user_id: str
+    channel_id: str
+    parent_job_id: str | None = None
+    custom_id: str | None = None
+    index: int | None = None
+    status: str = STATUS_QUEUED
+    result_message_id: str | None = None
+    progress_message_id: str | None = None
+    mode: str = "fast"
+    seed: int = 0
+    error: str | None = None
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRequest:
+    """A validated ``POST /interactions`` as the bot receives it."""
+
+    interaction_id: str
+    type: int
+    nonce: str | None
+    user: UserRecord
+    channel_id: str
+    guild_id: str | None
+    application_id: str
+    session_id: str | None
+    data: Json
+    targets: tuple[GatewaySession, ...]
+    command: CommandSpec | None = None
+    message: StoredMessage | None = None  # the message whose button was pressed
+    modal: OpenModal | None = None  # the modal being submitted
+
+
+@dataclass(slots=True)
+class OpenModal:
+    interaction_id: str
+    user_id: str
+    custom_id: str
+    kind: str  # "remix", "reroll", "pan", "zoom", "picreader", "imagine", "inpaint"
+    source: StoredMessage
+    opener: InteractionRequest
+    job: JobRecord | None = None
+    index: int = 1
+    extra: str = ""
+
+
+@dataclass(slots=True, eq=False)
+class _Run:
+    job: JobRecord
+    req: InteractionRequest
+    label: str = ""  # "Variations (Strong) by " ...
+    final_label: str | None = None
+    reply_to: StoredMessage | None = None
+    final_type: int = MESSAGE_DEFAULT
+    result: str = "grid"  # "grid" | "single"
+    scale: float = 1.0
+    progress: StoredMessage | None = None
+    nonce_on_start: bool = True
+    filtered: bool = False
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass(slots=True)
+class _Slots:
+    running: dict[str, _Run] = field(default_factory=dict)
+    queue: deque[_Run] = field(default_factory=deque)
+
+
+class MidjourneyBot:
+    def __init__(
+        self,
+        state: SimState,
+        config: SimConfig,
+        hub: GatewayHub,
+        bus: MessageBus,
+        cdn: Cdn,
+        commands: CommandTable,
+    ) -> None:
+        self.state = state
+        self.config = config
+        self.hub = hub
+        self.bus = bus
+        self.cdn = cdn
+        self.commands = commands
+        self.jobs: list[JobRecord] = []
+        self.modals: dict[str, OpenModal] = {}
+        self.iframes: dict[str, OpenModal] = {}
+        self.appeals: dict[str, _Run] = {}  # appeal token -> held job
+        self.shortened: dict[str, list[str]] = {}  # shorten message id -> prompts
+        self.described: dict[str, list[str]] = {}  # describe message id -> prompts
+        self._slots: dict[str, _Slots] = {}
+        self._acked: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        cdn.inpaint_handler = self.submit_inpaint
+
+    # --- plumbing --------------------------------------------------------------------------
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def aclose(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    def _busy(self) -> bool:
+        return any(s.running or s.queue for s in self._slots.values())
+
+    def _update_idle(self) -> None:
+        if self._busy():
+            self._idle.clear()
+        else:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while True:
+                await self._idle.wait()
+                await asyncio.sleep(0)
+                if not self._busy():
+                    return
+
+    def job_by_id(self, job_id: str) -> JobRecord | None:
+        for job in self.jobs:
+            if job.job_id == job_id:
+                return job
+        return None
+
+    # --- interaction entry -----------------------------------------------------------------
+    def accept(self, req: InteractionRequest) -> None:
+        """Called by the REST layer after INTERACTION_CREATE went out."""
+        self._spawn(self._watch_ack(req))
+        self._spawn(self._handle(req))
+
+    async def _watch_ack(self, req: InteractionRequest) -> None:
+        await asyncio.sleep(self.config.bot_ack_deadline_seconds)
+        if req.interaction_id not in self._acked:
+            self._acked.add(req.interaction_id)
+            data = {"id": req.interaction_id, "nonce": req.nonce, "reason_code": FAILURE_TIMEOUT}
+            self.hub.dispatch_to(list(req.targets), "INTERACTION_FAILURE", data)
+
+    def ack(self, req: InteractionRequest) -> None:
+        if req.interaction_id in self._acked:
+            return
+        self._acked.add(req.interaction_id)
+        data = {"id": req.interaction_id, "nonce": req.nonce}
+        self.hub.dispatch_to(list(req.targets), "INTERACTION_SUCCESS", data)
+
+    async def _handle(self, req: InteractionRequest) -> None:
+        if self.config.bot_times_out:
+            return
+        if req.type == INTERACTION_COMMAND:
+            await self._on_command(req)
+        elif req.type == INTERACTION_COMPONENT:
+            await self._on_component(req)
+        elif req.type == INTERACTION_MODAL_SUBMIT:
+            await self._on_modal_submit(req)
+
+    # --- message building ------------------------------------------------------------------
+    def _bot_user(self, req: InteractionRequest) -> Json:
+        return dict(NIJI_BOT_USER if req.application_id != MJ_APPLICATION_ID else MJ_BOT_USER)
+
+    def _message(
+        self, req: InteractionRequest, channel_id: str, *, content: str, type_: int
+    ) -> Json:
+        message_id = self.state.snowflakes.next()
+        return {
+            "type": type_,
+            "content": content,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "timestamp": iso_timestamp(snowflake_time(message_id)),
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
+            "id": message_id,
+            "channel_id": channel_id,
+            "author": self._bot_user(req),
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+        }
+
+    def _metadata(self, req: InteractionRequest) -> Json:
+        meta: Json = {
+            "id": req.interaction_id,
+            "type": req.type,
+            "user": req.user.public(),
+            "authorizing_integration_owners": {"0": req.guild_id}
+            if req.guild_id
+            else {"1": req.user.user_id},
+        }
+        if req.command is not None:
+            meta["name"] = self._command_name(req)
+            meta["command_type"] = 1
+        if req.message is not None:
+            meta["interacted_message_id"] = req.message.message_id
+        if req.modal is not None:
+            meta["triggering_interaction_metadata"] = self._metadata(req.modal.opener)
+        return meta
+
+    def _command_name(self, req: InteractionRequest) -> str:
+        assert req.command is not None
+        if req.command.name == "prefer":
+            sub = next(
+                (o.get("name") for o in req.data.get("options", []) if isinstance(o, dict)), ""
+            )
+            return f"prefer {sub}".strip()
+        return req.command.name
+
+    def _reference(self, target: StoredMessage) -> Json:
+        guild_id = self.state.guild_id_of(target.channel_id)
+        reference: Json = {
+            "type": 0,
+            "channel_id": target.channel_id,
+            "message_id": target.message_id,
+        }
+        if guild_id is not None:
+            reference["guild_id"] = guild_id
+        return reference
+
+    def _referenced(self, target: StoredMessage) -> Json:
+        referenced = copy.deepcopy(target.payload)
+        referenced.pop("referenced_message", None)
+        return referenced
+
+    def _source_message(self, req: InteractionRequest) -> StoredMessage | None:
+        if req.message is not None:
+            return req.message
+        if req.modal is not None:
+            return req.modal.source
+        return None
+
+    def _response(
+        self,
+        req: InteractionRequest,
+        *,
+        content: str = "",
+        embeds: list[Json] | None = None,
+        rows: list[Json] | None = None,
+        attachments: list[Json] | None = None,
+        mention: bool = False,
+        ephemeral: bool = False,
+        nonce: bool = True,
+        flags: int = 0,
+        channel_id: str | None = None,
+    ) -> StoredMessage:
+        """The bot's interaction response message (acks the interaction per the order knob)."""
+        source = self._source_message(req)
+        type_ = MESSAGE_REPLY if source is not None else self.config.start_message_type
+        payload = self._message(req, channel_id or req.channel_id, content=content, type_=type_)
+        payload["flags"] = flags
+        payload["webhook_id"] = req.application_id
+        payload["application_id"] = req.application_id
+        payload["embeds"] = embeds or []
+        payload["attachments"] = attachments or []
+        payload["components"] = self._rows(rows or [])
+        if mention:
+            payload["mentions"] = [req.user.public()]
+        if source is not None:
+            payload["message_reference"] = self._reference(source)
+            payload["referenced_message"] = self._referenced(source)
+            payload["position"] = 0
+        else:
+            payload["interaction"] = {
+                "id": req.interaction_id,
+                "type": req.type,
+                "name": self._command_name(req) if req.command else "",
+                "user": req.user.public(),
+            }
+        payload["interaction_metadata"] = self._metadata(req)
+        if self.config.success_order == "before_first_message":
+            self.ack(req)
+        message = self.bus.post(
+            payload,
+            nonce=req.nonce if nonce else None,
+            ephemeral_to=list(req.targets) if ephemeral else None,
+            viewer_id=req.user.user_id if ephemeral else None,
+        )
+        self.ack(req)
+        return message
+
+    def _rows(self, rows: list[Json]) -> list[Json]:
+        rows = copy.deepcopy(rows)
+        return ui.number_components(rows) if self.config.component_ids else rows
+
+    def _embed(self, title: str, description: str, colour: int, footer: str | None = None) -> Json:
+        embed: Json = {"type": "rich", "title": title, "description": description}
+        if footer is not None:
+            embed["footer"] = {"text": footer}
+        embed["content_scan_version"] = 0
+        embed["color"] = colour
+        return embed
+
+    def _error(
+        self, req: InteractionRequest, title: str, description: str, footer: str | None
+    ) -> StoredMessage:
+        embed = self._embed(title, description, self.config.error_color, footer)
+        return self._response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
+
+    def _mode_text(self, job: JobRecord) -> str:
+        return f"{job.mode}, stealth" if self.config.stealth else job.mode
+
+    def _content(self, run: _Run, status: str, *, final: bool = False) -> str:
+        job = run.job
+        label = run.final_label if final and run.final_label is not None else run.label
+        head = f"**{job.final_prompt}** - {label}<@{job.user_id}>"
+        if not final or not self.config.modern_decorations:
+            return f"{head} ({status})"
+        link = f"[(Open on website for full quality)](<https://midjourney.com/jobs/{job.job_id}>)"
+        tail = "\n-# Create, explore, and organize on [midjourney.com](<https://midjourney.com/imagine?from_discord=1>)"
+        return f"{head} {link} ({status}){tail}"
+
+    # --- jobs ------------------------------------------------------------------------------
+    def _new_job(
+        self,
+        req: InteractionRequest,
+        kind: str,
+        prompt: str,
+        *,
+        parent: JobRecord | None = None,
+        index: int | None = None,
+        final_prompt: str | None = None,
+    ) -> JobRecord:
+        final = (
+            final_prompt
+            if final_prompt is not None
+            else rewrite_prompt(prompt, suffix=self.config.settings_suffix)
+        )
+        job = JobRecord(
+            job_id=str(uuid.uuid4()),
+            kind=kind,
+            prompt=prompt,
+            final_prompt=final,
+            nonce=req.nonce,
+            interaction_id=req.interaction_id,
+            user_id=req.user.user_id,
+            channel_id=req.channel_id,
+            parent_job_id=parent.job_id if parent else None,
+            custom_id=req.data.get("custom_id") if req.type == INTERACTION_COMPONENT else None,
+            index=index,
+            mode=job_mode(final, MODE_NAMES.get(req.user.mode, req.user.mode)),
+            seed=random.randint(0, SEED_MAX),
+        )
+        self.jobs.append(job)
+        return job
+
+    def _refusal(self, req: InteractionRequest, job: JobRecord) -> bool:
+        """Answer refused jobs (account state, markers, bad params); True when refused."""
+        footer = f"/imagine {job.final_prompt}"
+        state = req.user.account_state
+        if state in ACCOUNT_STATES and not (state == "credits_exhausted" and job.mode == "relaxed"):
+            title, description = ACCOUNT_STATES[state]
+            rows = []
+            if state == "pending_mod":
+                token = secrets.token_urlsafe(8)
+                rows = [
+                    ui.row(
+                        ui.button(
+                            f"MJ::Mod::Acknowledge::{token}",
+                            label="Acknowledged",
+                            style=ui.STYLE_SUCCESS,
+                        )
+                    )
+                ]
+            embed = self._embed(title, description, self.config.error_color)
+            self._response(req, embeds=[embed], rows=rows, ephemeral=self.config.ephemeral_errors)
+            return self._fail(job, title)
+        if MARKER_BANNED in job.prompt:
+            self._error(req, "Banned prompt detected", BANNED_DESCRIPTION, footer)
+            return self._fail(job, "Banned prompt detected")
+        unknown = unknown_params(job.prompt)
+        if unknown:
+            listed = ", ".join(unknown)
+            self._error(req, "Invalid parameter", f"Unrecognized parameter(s): `{listed}`", footer)
+            return self._fail(job, "Invalid parameter")
+        if MARKER_ERROR in job.prompt:
+            self._response(req, content=PLAIN_ERROR_TEXT)
+            return self._fail(job, "error")
+        return MARKER_SILENT in job.prompt and self._fail(job, "no answer")
+
+    def _fail(self, job: JobRecord, reason: str) -> bool:
+        job.status = STATUS_FAILED
+        job.error = reason
+        log.info("job refused [job:%s reason:%s]", job.job_id, reason)
+        return True
+
+    def _hold_for_appeal(self, run: _Run) -> None:
+        token = secrets.token_urlsafe(8)
+        self.appeals[token] = run
+        footer = f"/imagine {run.job.final_prompt}"
+        embed = self._embed(
+            "Action needed to continue", APPEAL_DESCRIPTION, self.config.error_color, footer
+        )
+        rows = [
+            ui.row(
+                ui.button(f"MJ::Prompts::Appeal::{token}", label="Appeal", style=ui.STYLE_PRIMARY)
+            )
+        ]
+        self._response(run.req, embeds=[embed], rows=rows, ephemeral=True)
+
+    def _slots_of(self, user_id: str) -> _Slots:
+        return self._slots.setdefault(user_id, _Slots())
+
+    def _submit(self, run: _Run) -> None:
+        """Start the job now, queue it ("Job queued") or refuse it ("Queue full")."""
+        slots = self._slots_of(run.job.user_id)
+        if len(slots.running) < self.config.max_concurrent_jobs:
+            slots.running[run.job.job_id] = run
+            run.progress = self._post_start(run, follow_up=False)
+            self._launch(run)
+        elif len(slots.queue) < self.config.max_queued_jobs:
+            slots.queue.append(run)
+            footer = f"/imagine {run.job.final_prompt}"
+            embed = self._embed("Job queued", QUEUED_DESCRIPTION, self.config.notice_color, footer)
+            self._response(run.req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
+            log.info("job queued [job:%s position:%d]", run.job.job_id, len(slots.queue))
+        else:
+            footer = f"/imagine {run.job.final_prompt}"
+            self._error(run.req, "Queue full", QUEUE_FULL_DESCRIPTION, footer)
+            self._fail(run.job, "Queue full")
+        self._update_idle()
+
+    def _post_start(self, run: _Run, *, follow_up: bool) -> StoredMessage:
+        ephemeral = self.config.ephemeral_progress
+        rows = [ui.cancel_row(run.job.job_id)] if ephemeral else []
+        content = self._content(run, "Waiting to start")
+        if not follow_up:
+            message = self._response(
+                run.req,
+                content=content,
+                rows=rows,
+                mention=True,
+                ephemeral=ephemeral,
+                nonce=run.nonce_on_start,
+            )
+        else:
+            message = self._follow_up(run, content, rows, ephemeral)
+        run.job.progress_message_id = message.message_id
+        return message
+
+    def _follow_up(
+        self, run: _Run, content: str, rows: list[Json], ephemeral: bool
+    ) -> StoredMessage:
+        req = run.req
+        source = self._source_message(req)
+        type_ = MESSAGE_REPLY if source is not None else self.config.start_message_type
+        payload = self._message(req, run.job.channel_id, content=content, type_=type_)
+        payload["webhook_id"] = req.application_id
+        payload["application_id"] = req.application_id
+        payload["mentions"] = [req.user.public()]
+        payload["components"] = self._rows(rows)
+        payload["interaction_metadata"] = self._metadata(req)
+        if source is not None:
+            payload["message_reference"] = self._reference(source)
+            payload["referenced_message"] = self._referenced(source)
+        return self.bus.post(
+            payload,
+            ephemeral_to=list(req.targets) if ephemeral else None,
+            viewer_id=req.user.user_id if ephemeral else None,
+        )
+
+    def _launch(self, run: _Run) -> None:
+        run.job.status = STATUS_RUNNING
+        run.task = self._spawn(self._run(run))
+
+    def _release(self, run: _Run) -> None:
+        slots = self._slots_of(run.job.user_id)
+        slots.running.pop(run.job.job_id, None)
+        while slots.queue and len(slots.running) < self.config.max_concurrent_jobs:
+            nxt = slots.queue.popleft()
+            slots.running[nxt.job.job_id] = nxt
+            nxt.progress = self._post_start(nxt, follow_up=True)
+            self._launch(nxt)
+        self._update_idle()
+
+    async def _step(self, delay: float) -> None:
+        await self._unpaused.wait()
+        await asyncio.sleep(delay)
+        await self._unpaused.wait()
+
+    async def _run(self, run: _Run) -> None:
+        job = run.job
+        try:
+            await self._step(self.config.start_delay_seconds)
+            if MARKER_VANISH in job.prompt and run.progress is not None:
+                self.bus.delete(run.progress)
+                self._fail(job, "vanished")
+                return
+            for i, percent in enumerate(self.config.progress_steps):
+                if i:
+                    await self._step(self.config.progress_delay_seconds)
+                self._progress(run, percent)
+            await self._step(self.config.progress_delay_seconds)
+            if run.filtered or MARKER_FILTERED in job.prompt:
+                footer = f"/imagine {job.final_prompt}"
+                embed = self._embed(
+                    "Request cancelled due to output filters",
+                    FILTERED_DESCRIPTION,
+                    self.config.error_color,
+                    footer,
+                )
+                self._follow_embed(run, embed)
+                if run.progress is not None:
+                    self.bus.delete(run.progress)
+                self._fail(job, "Request cancelled due to output filters")
+                return
+            self._finish(run)
+        finally:
+            self._release(run)
+
+    def _follow_embed(self, run: _Run, embed: Json) -> None:
+        payload = self._message(run.req, run.job.channel_id, content="", type_=MESSAGE_REPLY)
+        payload["embeds"] = [embed]
+        if run.progress is not None:
+            payload["message_reference"] = self._reference(run.progress)
+        self.bus.post(payload)
+
+    def _progress(self, run: _Run, percent: int) -> None:
+        if run.progress is None or run.progress.deleted:
+            return
+        job = run.job
+        changes: Json = {"content": self._content(run, f"{percent}%) ({job.mode}")}
+        if self.config.stealth:
+            changes["content"] = self._content(run, f"{percent}%) ({job.mode}, stealth")
+        if percent >= self.config.first_progress_image_percent:
+            data = preview_image(job.job_id, self.config.progress_preview_side, percent)
+            folder = MJ_APPLICATION_ID if run.progress.ephemeral else job.channel_id
+            stored = self.cdn.add_file(
+                folder,
+                f"{job.job_id}_grid_0.webp",
+                data,
+                WEBP,
+                ephemeral=run.progress.ephemeral,
+                job_id=job.job_id,
+            )
+            changes["attachments"] = [self.cdn.attachment(stored)]
+        self.bus.edit(run.progress, changes)
+
+    def _result_file(self, run: _Run, user: UserRecord) -> Json:
+        job = run.job
+        ratio = aspect_ratio(job.final_prompt)
+        if run.result == "grid":
+            size = dimensions(ratio, self.config.grid_long_side)
+            data = grid_image(job.job_id, size)
+        else:
+            side = round(self.config.upscale_long_side * run.scale)
+            size = dimensions(ratio, side)
+            data = single_image(job.job_id, size)
+        job.width, job.height = size
+        filename = result_filename(user.username, job.final_prompt, job.job_id)
+        stored = self.cdn.add_file(job.channel_id, filename, data, PNG, job_id=job.job_id)
+        return self.cdn.attachment(stored)
+
+    def _result_rows(self, run: _Run) -> list[Json]:
+        job = run.job
+        if run.result == "grid":
+            return ui.grid_rows(job.job_id)
+        family = model_family(job.final_prompt)
+        return ui.upscaled_rows(
+            job.job_id, family, video=self.config.video_buttons, with_upscale=False
+        )
+
+    def _finish(self, run: _Run) -> None:
+        job = run.job
+        user = self.state.users[job.user_id]
+        req = run.req
+        payload = self._message(
+            req,
+            job.channel_id,
+            content=self._content(run, self._mode_text(job), final=True),
+            type_=run.final_type,
+        )
+        payload["mentions"] = [user.public()]
+        payload["attachments"] = [self._result_file(run, user)]
+        payload["components"] = self._rows(self._result_rows(run))
+        if run.reply_to is not None and run.final_type == MESSAGE_REPLY:
+            payload["message_reference"] = self._reference(run.reply_to)
+            payload["referenced_message"] = self._referenced(run.reply_to)
+        if self.config.interaction_metadata_on_results:
+            payload["interaction_metadata"] = self._metadata(req)
+        result = self.bus.post(payload)
+        job.result_message_id = result.message_id
+        if run.progress is not None and not run.progress.deleted:
+            self.bus.delete(run.progress)
+        job.status = STATUS_DONE
+        log.info("job done [job:%s kind:%s message:%s]", job.job_id, job.kind, result.message_id)
+
+    # --- slash commands --------------------------------------------------------------------
+    @staticmethod
+    def _option(req: InteractionRequest, name: str) -> Any:
+        for option in req.data.get("options", []) or []:
+            if isinstance(option, dict) and option.get("name") == name:
+                return option.get("value")
+        return None
+
+    async def _on_command(self, req: InteractionRequest) -> None:
+        assert req.command is not None
+        handlers: dict[str, Callable[[InteractionRequest], None]] = {
+            "imagine": self._imagine,
+            "blend": self._blend,
+            "describe": self._describe,
+            "shorten": self._shorten,
+            "show": self._show,
+            "info": self._info,
+            "fast": self._switch_mode,
+            "relax": self._switch_mode,
+            "turbo": self._switch_mode,
+            "prefer": self._prefer,
+            "settings": self._settings,
+        }
+        handler = handlers.get(req.command.name)
+        if handler is None:
+            self._response(req, content="This command is not available right now.", ephemeral=True)
+            return
+        handler(req)
+
+    def _imagine(self, req: InteractionRequest) -> None:
+        prompt = str(self._option(req, "prompt") or "")
+        job = self._new_job(req, "imagine", prompt)
+        if self._refusal(req, job):
+            return
+        run = _Run(job=job, req=req)
+        if MARKER_APPEAL in prompt:
+            self._hold_for_appeal(run)
+            return
+        self._submit(run)
+
+    def _attachments(self, req: InteractionRequest) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for attachment in req.data.get("attachments", []) or []:
+            upload = self.state.uploads.get(str(attachment.get("uploaded_filename", "")))
+            if upload is not None and upload.data is not None:
+                found[str(attachment.get("id"))] = upload.data
+        return found
+
+    def _blend(self, req: InteractionRequest) -> None:
+        files = self._attachments(req)
+        images = [files.get(str(self._option(req, f"image{i}"))) for i in range(1, 6)]
+        present = [data for data in images if data is not None]
+        dims = str(self._option(req, "dimensions") or "")
+        links = []
+        for data in present:
+            stored = self.cdn.add_file(req.channel_id, "blend.png", data, PNG)
+            links.append(short_link(self.cdn.url_of(stored)))
+        prompt = " ".join([*links, dims]).strip()
+        job = self._new_job(req, "blend", prompt, final_prompt=rewrite_prompt(prompt))
+        if len(present) < 2:
+            self._error(req, "Invalid request", "Please provide at least two images.", None)
+            self._fail(job, "Invalid request")
+            return
+        if len({bytes(d) for d in present}) != len(present):
+            embed = self._embed(
+                "Duplicate images detected",
+                "Please provide different images.",
+                self.config.error_color,
+            )
+            self._response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
+            self._fail(job, "Duplicate images detected")
+            return
+        if self._refusal(req, job):
+            return
+        self._submit(_Run(job=job, req=req))
+
+    def _describe(self, req: InteractionRequest) -> None:
+        files = self._attachments(req)
+        data = files.get(str(self._option(req, "image")))
+        link = self._option(req, "link")
+        job = self._new_job(req, "describe", str(link or ""), final_prompt="")
+        if data is None and not link:
+            self._error(req, "Invalid request", "Please provide an image or a link.", None)
+            self._fail(job, "Invalid request")
+            return
+        if data is None:
+            data = single_image(job.job_id, (512, 512))
+        size = image_size(data)
+        if size is None:
+            self._error(req, "Invalid image", "The image could not be read.", None)
+            self._fail(job, "Invalid image")
+            return
+        deferred = self._response(req, flags=FLAG_LOADING)
+        job.progress_message_id = deferred.message_id
+        job.status = STATUS_RUNNING
+        self._spawn(self._finish_describe(req, job, deferred, data, size))
+
+    async def _finish_describe(
+        self,
+        req: InteractionRequest,
+        job: JobRecord,
+        message: StoredMessage,
+        data: bytes,
+        size: tuple[int, int],
+    ) -> None:
+        await self._step(self.config.start_delay_seconds)
+        colour = "deep" if sum(data[:64]) % 2 else "vivid"
+        ratio = f"{size[0]}:{size[1]}"
+        prompts = [style.format(colour=colour) + f" --ar {ratio}" for style in DESCRIBE_STYLES]
+        self.described[message.message_id] = prompts
+        description = "\n\n".join(f"{DIGITS[i]} {p}" for i, p in enumerate(prompts))
+        stored = self.cdn.add_file(
+            self.commands.by_name("describe").command_id,
+            f"{job.job_id}.png",
+            data,
+            PNG,
+            ephemeral=True,
+            job_id=job.job_id,
+        )
+        attachment = self.cdn.attachment(stored)
+        embed = {
+            "type": "rich",
+            "description": description,
+            "image": {
+                "url": attachment["url"],
+                "proxy_url": attachment["proxy_url"],
+                "width": size[0],
+                "height": size[1],
+                "content_type": PNG,
+                "flags": 0,
+            },
+            "content_scan_version": 0,
+            "color": 0,
+        }
+        buttons = [ui.button(f"MJ::Job::PicReader::{i + 1}", emoji=DIGITS[i]) for i in range(4)]
+        rows = [
+            ui.row(*buttons, ui.button("MJ::Picread::Retry", emoji="🔄")),
+            ui.row(ui.button("MJ::Job::PicReader::all", label="Imagine all", emoji="🎉")),
+        ]
+        job.final_prompt = description
+        self.bus.edit(message, {"flags": 0, "embeds": [embed], "components": self._rows(rows)})
+        job.result_message_id = message.message_id
+        job.status = STATUS_DONE
+
+    def _shorten(self, req: InteractionRequest) -> None:
+        prompt = str(self._option(req, "prompt") or "")
+        job = self._new_job(req, "shorten", prompt)
+        words = [w for w in prompt.split() if not w.startswith("--")] or ["image"]
+        prompts = [" ".join(words[: max(1, len(words) - i)]) for i in range(5)]
+        tokens = "\n".join(f"{w} 🔸" for w in words[:5])
+        shortened = "\n\n".join(f"{DIGITS[i]} {p}" for i, p in enumerate(prompts))
+        description = f"## Important tokens\n{tokens}\n## Shortened prompts\n{shortened}"
+        embed = {
+            "type": "rich",
+            "description": description,
+            "footer": {"text": "Click on a button to imagine one of the shortened prompts"},
+            "content_scan_version": 0,
+            "color": 0,
+        }
+        rows = [
+            ui.row(
+                *(ui.button(f"MJ::Job::PromptAnalyzer::{i + 1}", emoji=DIGITS[i]) for i in range(5))
+            ),
+            ui.row(ui.button("MJ::Job::PromptAnalyzerExtended", label="Show Details")),
+        ]
+        message = self._response(req, embeds=[embed], rows=rows)
+        self.shortened[message.message_id] = prompts
+        job.final_prompt = description
+        job.result_message_id = message.message_id
+        job.status = STATUS_DONE
+
+    def _show(self, req: InteractionRequest) -> None:
+        job_id = str(self._option(req, "job_id") or "")
+        job = self.job_by_id(job_id)
+        if job is None or job.status != STATUS_DONE or job.result_message_id is None:
+            self._error(req, "Invalid job id", f"Could not find a job with id `{job_id}`.", None)
+            return
+        original = self.state.messages[job.result_message_id]
+        user = self.state.users[job.user_id]
+        run = _Run(job=job, req=req)
+        file = self._result_file(_Run(job=job, req=req, result=self._kind_result(job)), user)
+        rows = (
+            ui.grid_rows(job.job_id)
+            if self._kind_result(job) == "grid"
+            else self._result_rows(_Run(job=job, req=req, result="single"))
+        )
+        content = (
+            original.payload["content"]
+            if original.payload.get("content")
+            else self._content(run, job.mode)
+        )
+        self._response(req, content=content, attachments=[file], rows=rows, mention=True)
+
+    @staticmethod
+    def _kind_result(job: JobRecord) -> str:
+        return "single" if job.kind in ("upscale", "upscale_hd") else "grid"
+
+    def _info(self, req: InteractionRequest) -> None:
+        deferred = self._response(req, flags=FLAG_LOADING, ephemeral=True)
+        user = req.user
+        slots = self._slots_of(user.user_id)
+        mine = [j for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_DONE]
+        running = ", ".join(
+            j.job_id for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_RUNNING
+        )
+        queued_fast = sum(1 for r in slots.queue if r.job.mode != "relaxed")
+        queued_relax = len(slots.queue) - queued_fast
+        mode = {"fast": "Fast", "relax": "Relaxed", "relaxed": "Relaxed", "turbo": "Turbo"}.get(
+            user.mode, "Fast"
+        )
+        lines = [
+            "**Subscription**: Standard (Active monthly, renews next on <t:1893456000>)",
+            f"**Job Mode**: {mode}",
+            "**Visibility Mode**: Stealth"
+            if self.config.stealth
+            else "**Visibility Mode**: Public",
+            "**Fast Time Remaining**: 14.52/15.0 hours (96.80%)",
+            f"**Lifetime Usage**: {len(mine)} images (0.48 hours)",
+            "**Relaxed Usage**: 0 images (0.00 hours)",
+            "",
+            f"**Queued Jobs (fast)**: {queued_fast}",
+            f"**Queued Jobs (relax)**: {queued_relax}",
+            f"**Running Jobs**: {running or 'None'}",
+        ]
+        embed = {
+            "type": "rich",
+            "title": f"Your info - {user.username}",
+            "description": "\n".join(lines),
+            "content_scan_version": 0,
+            "color": 0,
+        }
+        self.bus.edit(deferred, {"flags": FLAG_EPHEMERAL, "embeds": [embed]})
+
+    def _switch_mode(self, req: InteractionRequest) -> None:
+        assert req.command is not None
+        name = req.command.name
+        req.user.mode = name
+        self._response(req, content=MODE_REPLIES[name], ephemeral=True)
+
+    def _prefer(self, req: InteractionRequest) -> None:
+        sub = self._command_name(req)
+        if sub != "prefer remix":
+            self._response(
+                req, content="This preference is not available right now.", ephemeral=True
+            )
+            return
+        req.user.remix = not req.user.remix
+        if req.user.remix:
+            text = "Remix mode turned on! You can disable it by running `/prefer remix` again."
+        else:
+            text = "Remix mode turned off! You can enable it by running `/prefer remix` again."
+        self._response(req, content=text, ephemeral=True)
+
+    def _settings_rows(self, user: UserRecord) -> list[Json]:
+        def toggle(custom_id: str, label: str, on: bool) -> Json:
+            return ui.button(
+                custom_id, label=label, style=ui.STYLE_SUCCESS if on else ui.STYLE_SECONDARY
+            )
+
+        return [
+            ui.row(
+                toggle("MJ::Settings::RemixMode", "Remix mode", user.remix),
+                toggle(
+                    "MJ::Settings::HighVariabilityMode::1",
+                    "High Variation Mode",
+                    self.config.high_variability,
+                ),
+            ),
+            ui.row(
+                toggle("MJ::Settings::TurboMode", "Turbo mode", user.mode == "turbo"),
+                toggle("MJ::Settings::FastMode", "Fast mode", user.mode == "fast"),
+                toggle("MJ::Settings::RelaxMode", "Relax mode", user.mode in ("relax", "relaxed")),
+            ),
+        ]
+
+    def _settings(self, req: InteractionRequest) -> None:
+        self._response(
+            req,
+            content="Adjust your settings here.",
+            rows=self._settings_rows(req.user),
+            ephemeral=True,
+        )
+
+    # --- components ------------------------------------------------------------------------
+    async def _on_component(self, req: InteractionRequest) -> None:
+        assert req.message is not None
+        custom_id = str(req.data.get("custom_id", ""))
+        parts = custom_id.split("::")
+        parent = self._job_for_message(req.message)
+        if custom_id.startswith("MJ::JOB::upsample::"):
+            self._upscale(req, parent, int(parts[3]), custom_id)
+        elif custom_id.startswith("MJ::JOB::variation::"):
+            self._variation(
+                req, parent, int(parts[3]), strong=self.config.high_variability, mark=custom_id
+            )
+        elif custom_id.startswith(("MJ::JOB::high_variation::", "MJ::JOB::low_variation::")):
+            self._variation(req, parent, 1, strong=parts[2] == "high_variation", mark=None)
+        elif custom_id.startswith("MJ::JOB::reroll::"):
+            self._reroll(req, parent)
+        elif custom_id.startswith("MJ::JOB::upsample_"):
+            self._upscale_hd(req, parent, parts[2])
+        elif custom_id.startswith("MJ::Outpaint::"):
+            self._zoom(req, parent, parts[2])
+        elif custom_id.startswith("MJ::CustomZoom::"):
+            self._open_custom_zoom(req, parent)
+        elif custom_id.startswith("MJ::JOB::pan_"):
+            self._pan(req, parent, parts[2].removeprefix("pan_"))
+        elif custom_id.startswith("MJ::Inpaint::"):
+            self._open_inpaint(req, parent)
+        elif custom_id.startswith("MJ::Prompts::Appeal::"):
+            self._appeal(req, parts[3])
+        elif custom_id.startswith("MJ::CancelJob::ByJobid::"):
+            self._cancel(req, parts[3])
+        elif custom_id.startswith("MJ::Job::PicReader::"):
+            self._picreader(req, parts[3])
+        elif custom_id == "MJ::Picread::Retry":
+            self._retry_describe(req)
+        elif custom_id.startswith("MJ::Job::PromptAnalyzer::"):
+            self._open_prompt_modal(
+                req, self.shortened.get(req.message.message_id, []), int(parts[3])
+            )
+        elif custom_id.startswith("MJ::Settings::"):
+            self._toggle_setting(req, custom_id)
+        else:
+            # bookmark, acknowledgements and anything else: the bot just acknowledges
+            self.ack(req)
+
+    def _job_for_message(self, message: StoredMessage) -> JobRecord | None:
+        for job in reversed(self.jobs):
+            if job.result_message_id == message.message_id:
+                return job
+        return None
+
+    def _mark_used(self, message: StoredMessage, custom_id: str) -> None:
+        rows = message.payload.get("components", [])
+        if ui.mark_used(rows, custom_id):
+            self.bus.edit(message, {"components": rows})
+
+    def _upscale(
+        self, req: InteractionRequest, parent: JobRecord | None, index: int, custom_id: str
+    ) -> None:
+        assert req.message is not None
+        if parent is None:
+            self.ack(req)
+            return
+        job = self._new_job(
+            req,
+            "upscale",
+            parent.final_prompt,
+            parent=parent,
+            index=index,
+            final_prompt=parent.final_prompt,
+        )
+        run = _Run(job=job, req=req, result="single", reply_to=req.message)
+        user = self.state.users[job.user_id]
+        attachment = self._result_file(run, user)
+        family = model_family(job.final_prompt)
+        rows = ui.upscaled_rows(job.job_id, family, video=self.config.video_buttons)
+        content = f"**{job.final_prompt}** - Image #{index} <@{job.user_id}>"
+        message = self._response(
+            req, content=content, attachments=[attachment], rows=rows, mention=True
+        )
+        job.result_message_id = message.message_id
+        job.status = STATUS_DONE
+        self._mark_used(req.message, custom_id)
+        log.info("upscale done [job:%s parent:%s index:%d]", job.job_id, parent.job_id, index)
+
+    def _button_run(
+        self, req: InteractionRequest, job: JobRecord, label: str, **kwargs: Any
+    ) -> _Run:
+        return _Run(
+            job=job,
+            req=req,
+            label=label,
+            reply_to=self._source_message(req),
+            final_type=MESSAGE_REPLY,
+            nonce_on_start=self.config.nonce_on_component_jobs,
+            **kwargs,
+        )
+
+    def _variation(
+        self,
+        req: InteractionRequest,
+        parent: JobRecord | None,
+        index: int,
+        *,
+        strong: bool,
+        mark: str | None,
+    ) -> None:
+        assert req.message is not None
+        if parent is None:
+            self.ack(req)
+            return
+        if req.user.remix:
+            custom_id = f"MJ::RemixModal::{parent.job_id}::{index}::{1 if strong else 0}"
+            self._open_modal(
+                req,
+                "remix",
+                custom_id,
+                "Remix Prompt",
+                "MJ::RemixModal::new_prompt",
+                "New prompt for image",
+                parent,
+                index=index,
+                extra="1" if strong else "0",
+            )
+            return
+        job = self._new_job(
+            req,
+            "variation",
+            parent.final_prompt,
+            parent=parent,
+            index=index,
+            final_prompt=parent.final_prompt,
+        )
+        if self._refusal(req, job):
+            return
+        label = "Variations (Strong) by " if strong else "Variations (Subtle) by "
+        if mark is not None:
+            self._mark_used(req.message, mark)
+        self._submit(self._button_run(req, job, label))
+
+    def _reroll(self, req: InteractionRequest, parent: JobRecord | None) -> None:
+        assert req.message is not None
+        if parent is None:
+            self.ack(req)
+            return
+        if req.user.remix:
+            custom_id = f"MJ::ImagineModal::{req.message.message_id}"
+            self._open_modal(
+                req,
+                "reroll",
+                custom_id,
+                "Imagine",
+                "MJ::ImagineModal::new_prompt",
+                "Prompt",
+                parent,
+            )
+            return
+        job = self._new_job(
+            req, "reroll", parent.prompt, parent=parent, final_prompt=parent.final_prompt
+        )
+        if self._refusal(req, job):
+            return
+        run = self._button_run(req, job, "")
+        run.final_type = MESSAGE_DEFAULT
+        self._submit(run)
+
+    def _upscale_hd(self, req: InteractionRequest, parent: JobRecord | None, action: str) -> None:
+        if parent is None:
+            self.ack(req)
+            return
+        job = self._new_job(
+            req,
+            "upscale_hd",
+            parent.final_prompt,
+            parent=parent,
+            index=1,
+            final_prompt=parent.final_prompt,
+        )
+        if self._refusal(req, job):
+            return
+        kind = "Subtle" if action.endswith("subtle") else "Creative"
+        if action.startswith("upsample_v5_"):
+            kind = action.removeprefix("upsample_v5_")
+        final = "Upscaled by " if action.startswith("upsample_v7") else f"Upscaled ({kind}) by "
+        run = self._button_run(
+            req, job, "Upscaling by ", final_label=final, result="single", scale=HD_SCALE
+        )
+        self._submit(run)
+
+    def _zoom(
+        self,
+        req: InteractionRequest,
+        parent: JobRecord | None,
+        amount: str,
+        prompt: str | None = None,
+    ) -> None:
+        if parent is None:
+            self.ack(req)
+            return
+        final = rewrite_prompt(prompt) if prompt is not None else parent.final_prompt
+        job = self._new_job(
+            req, "zoom", prompt or parent.prompt, parent=parent, index=1, final_prompt=final
+        )
+        if self._refusal(req, job):
+            return
+        self._submit(self._button_run(req, job, "Zoom Out by "))
+
+    def _pan(
+        self,
+        req: InteractionRequest,
+        parent: JobRecord | None,
+        direction: str,
+        prompt: str | None = None,
+    ) -> None:
+        if parent is None:
+            self.ack(req)
+            return
+        if req.user.remix and prompt is None:
+            custom_id = f"MJ::PanModal::{direction}::{parent.job_id}::1"
+            self._open_modal(
+                req,
+                "pan",
+                custom_id,
+                "Pan",
+                "MJ::PanModal::prompt",
+                "Prompt",
+                parent,
+                extra=direction,
+            )
+            return
+        final = rewrite_prompt(prompt) if prompt is not None else parent.final_prompt
+        job = self._new_job(
+            req, "pan", prompt or parent.prompt, parent=parent, index=1, final_prompt=final
+        )
+        if self._refusal(req, job):
+            return
+        self._submit(self._button_run(req, job, f"Pan {direction.capitalize()} by "))
+
+    def _appeal(self, req: InteractionRequest, token: str) -> None:
+        run = self.appeals.pop(token, None)
+        if run is None:
+            self.ack(req)
+            return
+        held = run.job
+        job = self._new_job(req, held.kind, held.prompt, final_prompt=held.final_prompt)
+        held.status = STATUS_FAILED
+        held.error = "appealed"
+        job.parent_job_id = held.job_id
+        self._submit(_Run(job=job, req=req, nonce_on_start=True))
+
+    def _cancel(self, req: InteractionRequest, job_id: str) -> None:
+        self.ack(req)
+        slots = self._slots_of(req.user.user_id)
+        run = slots.running.get(job_id)
+        queued = next((r for r in slots.queue if r.job.job_id == job_id), None)
+        if queued is not None:
+            slots.queue.remove(queued)
+            self._fail(queued.job, "cancelled")
+            self._update_idle()
+            return
+        if run is None:
+            return
+        if run.task is not None:
+            run.task.cancel()
+        if run.progress is not None and not run.progress.deleted:
+            self.bus.edit(
+                run.progress, {"content": self._content(run, "Stopped"), "components": []}
+            )
+        self._fail(run.job, "cancelled")
+
+    def _toggle_setting(self, req: InteractionRequest, custom_id: str) -> None:
+        assert req.message is not None
+        user = req.user
+        if custom_id == "MJ::Settings::RemixMode":
+            user.remix = not user.remix
+        elif custom_id.startswith("MJ::Settings::HighVariabilityMode"):
+            self.config.high_variability = not self.config.high_variability
+        elif custom_id in (
+            "MJ::Settings::TurboMode",
+            "MJ::Settings::FastMode",
+            "MJ::Settings::RelaxMode",
+        ):
+            user.mode = custom_id.removeprefix("MJ::Settings::").removesuffix("Mode").lower()
+        self.ack(req)
+        self.bus.edit(req.message, {"components": self._rows(self._settings_rows(user))})
+
+    # --- modals ----------------------------------------------------------------------------
+    def _open_modal(
+        self,
+        req: InteractionRequest,
+        kind: str,
+        custom_id: str,
+        title: str,
+        field_id: str,
+        field_label: str,
+        parent: JobRecord | None,
+        *,
+        index: int = 1,
+        extra: str = "",
+        value: str | None = None,
+    ) -> None:
+        source = self._source_message(req)
+        assert source is not None
+        modal = OpenModal(
+            interaction_id=req.interaction_id,
+            user_id=req.user.user_id,
+            custom_id=custom_id,
+            kind=kind,
+            source=source,
+            opener=req,
+            job=parent,
+            index=index,
+            extra=extra,
+        )
+        self.modals[req.interaction_id] = modal
+        prefill = value if value is not None else (parent.final_prompt if parent else "")
+        data = {
+            "id": req.interaction_id,
+            "nonce": req.nonce,
+            "channel_id": req.channel_id,
+            "custom_id": custom_id,
+            "application": self._application(req),
+            "title": title,
+            "components": [ui.text_input_row(field_id, field_label, prefill)],
+        }
+        self.hub.dispatch_to(list(req.targets), "INTERACTION_MODAL_CREATE", data)
+        self.ack(req)
+
+    def _application(self, req: InteractionRequest) -> Json:
+        bot = self._bot_user(req)
+        return {
+            "id": req.application_id,
+            "name": bot["username"],
+            "icon": bot["avatar"],
+            "description": "",
+            "bot_public": True,
+            "flags": 0,
+            "bot": {k: bot[k] for k in ("id", "username", "discriminator", "public_flags", "bot")},
+        }
+
+    def _open_custom_zoom(self, req: InteractionRequest, parent: JobRecord | None) -> None:
+        if parent is None:
+            self.ack(req)
+            return
+        self._open_modal(
+            req,
+            "zoom",
+            f"MJ::OutpaintCustomZoomModal::{parent.job_id}",
+            "Zoom Out",
+            "MJ::OutpaintCustomZoomModal::prompt",
+            "Zoom Prompt",
+            parent,
+            value=f"{parent.final_prompt} --zoom 2",
+        )
+
+    def _picreader(self, req: InteractionRequest, which: str) -> None:
+        assert req.message is not None
+        prompts = self.described.get(req.message.message_id, [])
+        if which == "all":
+            self.ack(req)
+            for prompt in prompts:
+                job = self._new_job(req, "imagine", prompt)
+                if not self._refusal(req, job):
+                    self._submit(_Run(job=job, req=req, nonce_on_start=False))
+            return
+        index = int(which)
+        value = prompts[index - 1] if 0 < index <= len(prompts) else ""
+        self._open_modal(
+            req,
+            "picreader",
+            f"MJ::Picreader::Modal::{index}",
+            "Imagine This!",
+            "MJ::Picreader::Modal::PromptField",
+            "Prompt",
+            None,
+            index=index,
+            value=value,
+        )
+
+    def _retry_describe(self, req: InteractionRequest) -> None:
+        self.ack(req)
+
+    def _open_prompt_modal(self, req: InteractionRequest, prompts: list[str], index: int) -> None:
+        assert req.message is not None
+        value = prompts[index - 1] if 0 < index <= len(prompts) else ""
+        self._open_modal(
+            req,
+            "imagine",
+            f"MJ::ImagineModal::{req.message.message_id}",
+            "Imagine This!",
+            "MJ::ImagineModal::new_prompt",
+            "Prompt",
+            None,
+            index=index,
+            value=value,
+        )
+
+    async def _on_modal_submit(self, req: InteractionRequest) -> None:
+        modal = req.modal
+        assert modal is not None
+        self.modals.pop(modal.interaction_id, None)
+        values: dict[str, str] = {}
+        for container in req.data.get("components", []) or []:
+            for component in container.get("components", []) or []:
+                if isinstance(component, dict) and "custom_id" in component:
+                    values[str(component["custom_id"])] = str(component.get("value", ""))
+        prompt = next(iter(values.values()), "").strip()
+        parent = modal.job
+        if modal.kind == "zoom":
+            if "--zoom" not in prompt:
+                self._error(
+                    req,
+                    "Invalid parameter",
+                    "Custom zoom requires a `--zoom` value between 1 and 2.",
+                    None,
+                )
+                return
+            self._zoom(req, parent, "custom", prompt=prompt)
+        elif modal.kind == "remix" and parent is not None:
+            job = self._new_job(req, "variation", prompt, parent=parent, index=modal.index)
+            if self._refusal(req, job):
+                return
+            label = "Remix (Strong) by " if modal.extra == "1" else "Remix (Subtle) by "
+            self._submit(self._button_run(req, job, label))
+        elif modal.kind == "reroll" and parent is not None:
+            job = self._new_job(req, "reroll", prompt, parent=parent)
+            if self._refusal(req, job):
+                return
+            run = self._button_run(req, job, "Remix by ")
+            run.final_type = MESSAGE_DEFAULT
+            self._submit(run)
+        elif modal.kind == "pan":
+            self._pan(req, parent, modal.extra, prompt=prompt)
+        else:  # picreader / imagine (shorten): a fresh imagine
+            job = self._new_job(req, "imagine", prompt)
+            if self._refusal(req, job):
+                return
+            self._submit(_Run(job=job, req=req, final_type=MESSAGE_DEFAULT))
+
+    # --- Vary (Region) ---------------------------------------------------------------------
+    def _open_inpaint(self, req: InteractionRequest, parent: JobRecord | None) -> None:
+        source = self._source_message(req)
+        if parent is None or source is None:
+            self.ack(req)
+            return
+        token = secrets.token_urlsafe(48)
+        custom_id = f"MJ::iframe::{token}"
+        self.iframes[token] = OpenModal(
+            interaction_id=req.interaction_id,
+            user_id=req.user.user_id,
+            custom_id=custom_id,
+            kind="inpaint",
+            source=source,
+            opener=req,
+            job=parent,
+        )
+        data = {
+            "id": req.interaction_id,
+            "nonce": req.nonce,
+            "channel_id": req.channel_id,
+            "custom_id": custom_id,
+            "application": self._application(req),
+            "title": "Vary Region",
+            "iframe_path": f"/inpaint/?custom_id={token}",
+            "modal_size": 2,
+        }
+        self.hub.dispatch_to(list(req.targets), "INTERACTION_IFRAME_MODAL_CREATE", data)
+        self.ack(req)
+
+    async def submit_inpaint(self, token: str, body: Json) -> tuple[int, Json]:
+        """``POST /inpaint/api/submit-job`` on the discordsays host."""
+        token = token.removeprefix("MJ::iframe::")
+        modal = self.iframes.get(token)
+        if modal is None or modal.job is None:
+            return 404, {"success": False, "error": "unknown job"}
+        mask = str(body.get("mask", ""))
+        try:
+            decoded = base64.b64decode(mask.split(",")[-1], validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if image_size(decoded) is None:
+            return 400, {"success": False, "error": "invalid mask"}
+        del self.iframes[token]
+        parent = modal.job
+        prompt = str(body.get("prompt") or "").strip()
+        req = modal.opener
+        final = rewrite_prompt(prompt) if prompt else parent.final_prompt
+        job = self._new_job(
+            req, "inpaint", prompt or parent.prompt, parent=parent, index=1, final_prompt=final
+        )
+        label = (
+            "Remix (Region) by "
+            if prompt and final != parent.final_prompt
+            else "Variations (Region) by "
+        )
+        run = self._button_run(req, job, label)
+        run.nonce_on_start = False
+        self._submit(run)
+        return 200, {"success": True}
+
+    # --- seeds (✉️ reaction) ---------------------------------------------------------------
+    def on_reaction(self, user: UserRecord, message: StoredMessage, emoji: str) -> None:
+        if emoji != "✉️":
+            return
+        job = self._job_for_message(message) or self._job_for_shown(message)
+        account = self.state.accounts.get(user.user_id)
+        if job is None or account is None:
+            return
+        content = f"**{job.final_prompt}**\n**Job ID**: {job.job_id}\n**seed** {job.seed}"
+        message_id = self.state.snowflakes.next()
+        payload = {
+            "type": MESSAGE_DEFAULT,
+            "content": content,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "timestamp": iso_timestamp(snowflake_time(message_id)),
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
+            "id": message_id,
+            "channel_id": account.dm_channel_id,
+            "author": dict(MJ_BOT_USER),
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+        }
+        self.bus.post(payload)
+
+    def _job_for_shown(self, message: StoredMessage) -> JobRecord | None:
+        for attachment in message.payload.get("attachments", []):
+            stored = self.state.files.get(str(attachment.get("id")))
+            if stored is not None and stored.job_id is not None:
+                return self.job_by_id(stored.job_id)
+        return None
