@@ -273,6 +273,8 @@ class MidjourneyBot:
         self._slots: dict[str, _Slots] = {}
         self._acked: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._side_work: set[asyncio.Task[Any]] = set()
+        self._closing = False
         self._unpaused = asyncio.Event()
         self._unpaused.set()
         self._idle = asyncio.Event()
@@ -287,6 +289,7 @@ class MidjourneyBot:
         return task
 
     async def aclose(self) -> None:
+        self._closing = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -300,8 +303,12 @@ class MidjourneyBot:
     def resume(self) -> None:
         self._unpaused.set()
 
+    def _side_work_done(self, task: asyncio.Task[Any]) -> None:
+        self._side_work.discard(task)
+        self._update_idle()
+
     def _busy(self) -> bool:
-        return any(s.running or s.queue for s in self._slots.values())
+        return bool(self._side_work) or any(s.running or s.queue for s in self._slots.values())
 
     def _update_idle(self) -> None:
         if self._busy():
@@ -500,15 +507,20 @@ class MidjourneyBot:
     def _mode_text(self, job: JobRecord) -> str:
         return f"{job.mode}, stealth" if self.config.stealth else job.mode
 
-    def _content(self, run: _Run, status: str, *, final: bool = False) -> str:
+    def _content(self, run: _Run, *statuses: str, final: bool = False) -> str:
+        """``**<P>** - <label><@U> (<status>) (<status>)``; final adds the 2025+ decorations."""
         job = run.job
         label = run.final_label if final and run.final_label is not None else run.label
         head = f"**{job.final_prompt}** - {label}<@{job.user_id}>"
+        tail = " ".join(f"({status})" for status in statuses)
         if not final or not self.config.modern_decorations:
-            return f"{head} ({status})"
+            return f"{head} {tail}"
         link = f"[(Open on website for full quality)](<https://midjourney.com/jobs/{job.job_id}>)"
-        tail = "\n-# Create, explore, and organize on [midjourney.com](<https://midjourney.com/imagine?from_discord=1>)"
-        return f"{head} {link} ({status}){tail}"
+        footer = (
+            "\n-# Create, explore, and organize on "
+            "[midjourney.com](<https://midjourney.com/imagine?from_discord=1>)"
+        )
+        return f"{head} {link} {tail}{footer}"
 
     # --- jobs ------------------------------------------------------------------------------
     def _new_job(
@@ -666,7 +678,11 @@ class MidjourneyBot:
     def _release(self, run: _Run) -> None:
         slots = self._slots_of(run.job.user_id)
         slots.running.pop(run.job.job_id, None)
-        while slots.queue and len(slots.running) < self.config.max_concurrent_jobs:
+        while (
+            not self._closing
+            and slots.queue
+            and len(slots.running) < self.config.max_concurrent_jobs
+        ):
             nxt = slots.queue.popleft()
             slots.running[nxt.job.job_id] = nxt
             nxt.progress = self._post_start(nxt, follow_up=True)
@@ -719,9 +735,7 @@ class MidjourneyBot:
         if run.progress is None or run.progress.deleted:
             return
         job = run.job
-        changes: Json = {"content": self._content(run, f"{percent}%) ({job.mode}")}
-        if self.config.stealth:
-            changes["content"] = self._content(run, f"{percent}%) ({job.mode}, stealth")
+        changes: Json = {"content": self._content(run, f"{percent}%", self._mode_text(job))}
         if percent >= self.config.first_progress_image_percent:
             data = preview_image(job.job_id, self.config.progress_preview_side, percent)
             folder = MJ_APPLICATION_ID if run.progress.ephemeral else job.channel_id
@@ -736,7 +750,7 @@ class MidjourneyBot:
             changes["attachments"] = [self.cdn.attachment(stored)]
         self.bus.edit(run.progress, changes)
 
-    def _result_file(self, run: _Run, user: UserRecord) -> Json:
+    def _result_file(self, run: _Run, user: UserRecord, channel_id: str | None = None) -> Json:
         job = run.job
         ratio = aspect_ratio(job.final_prompt)
         if run.result == "grid":
@@ -748,7 +762,8 @@ class MidjourneyBot:
             data = single_image(job.job_id, size)
         job.width, job.height = size
         filename = result_filename(user.username, job.final_prompt, job.job_id)
-        stored = self.cdn.add_file(job.channel_id, filename, data, PNG, job_id=job.job_id)
+        folder = channel_id or job.channel_id
+        stored = self.cdn.add_file(folder, filename, data, PNG, job_id=job.job_id)
         return self.cdn.attachment(stored)
 
     def _result_rows(self, run: _Run) -> list[Json]:
@@ -880,7 +895,10 @@ class MidjourneyBot:
         deferred = self._response(req, flags=FLAG_LOADING)
         job.progress_message_id = deferred.message_id
         job.status = STATUS_RUNNING
-        self._spawn(self._finish_describe(req, job, deferred, data, size))
+        work = self._spawn(self._finish_describe(req, job, deferred, data, size))
+        self._side_work.add(work)
+        work.add_done_callback(self._side_work_done)
+        self._idle.clear()
 
     async def _finish_describe(
         self,
@@ -964,18 +982,10 @@ class MidjourneyBot:
             return
         original = self.state.messages[job.result_message_id]
         user = self.state.users[job.user_id]
-        run = _Run(job=job, req=req)
-        file = self._result_file(_Run(job=job, req=req, result=self._kind_result(job)), user)
-        rows = (
-            ui.grid_rows(job.job_id)
-            if self._kind_result(job) == "grid"
-            else self._result_rows(_Run(job=job, req=req, result="single"))
-        )
-        content = (
-            original.payload["content"]
-            if original.payload.get("content")
-            else self._content(run, job.mode)
-        )
+        shown = _Run(job=job, req=req, result=self._kind_result(job))
+        file = self._result_file(shown, user, channel_id=req.channel_id)
+        rows = self._result_rows(shown)
+        content = str(original.payload.get("content") or "")
         self._response(req, content=content, attachments=[file], rows=rows, mention=True)
 
     @staticmethod
