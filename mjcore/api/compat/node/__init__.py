@@ -1,0 +1,1 @@
+"""Node-style API (``/api/v1``)."""

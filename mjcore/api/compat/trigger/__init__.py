@@ -1,0 +1,1 @@
+"""Trigger API (``/v1/api/trigger``)."""
