@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -159,11 +161,12 @@ class SqliteTaskStore(TaskStore):
         """Run several writes as one transaction; writers on this store wait for it."""
         async with self._write_lock:
             db = self.db
-            await db.execute("BEGIN IMMEDIATE")
             try:
+                # inside the try: a cancelled await still runs its statement later
+                await db.execute("BEGIN IMMEDIATE")
                 yield db
             except BaseException:
-                await db.execute("ROLLBACK")
+                await _rollback(db)
                 raise
             await db.execute("COMMIT")
 
@@ -344,8 +347,8 @@ async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
         " id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
     )
     for version, statements in enumerate(MIGRATIONS, start=1):
-        await conn.execute("BEGIN IMMEDIATE")
         try:
+            await conn.execute("BEGIN IMMEDIATE")
             current = await _schema_version(conn)
             if current > SCHEMA_VERSION:
                 raise StoreError(
@@ -362,9 +365,15 @@ async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
                 )
                 log.info("sqlite schema migrated [path:%s version:%d]", path, version)
         except BaseException:
-            await conn.execute("ROLLBACK")
+            await _rollback(conn)
             raise
         await conn.execute("COMMIT")
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Roll back the open transaction, if ``BEGIN`` got that far."""
+    with contextlib.suppress(sqlite3.OperationalError):
+        await conn.execute("ROLLBACK")
 
 
 async def _schema_version(conn: aiosqlite.Connection) -> int:

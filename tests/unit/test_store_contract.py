@@ -377,6 +377,24 @@ async def test_sqlite_closed_store_raises_store_error(tmp_path: Path) -> None:
         await closed.save(task("a"))
 
 
+async def test_sqlite_failed_transaction_rolls_back_and_the_store_goes_on(
+    tmp_path: Path,
+) -> None:
+    async with SqliteTaskStore(tmp_path / "tasks.db") as opened:
+        with pytest.raises(RuntimeError):
+            async with opened.transaction() as db:
+                await db.execute("DELETE FROM kv")
+                await db.execute("INSERT INTO kv VALUES ('ns', 'k', 'v')")
+                raise RuntimeError("boom")
+        assert await opened.kv_get("ns", "k") is None
+        await opened.save(task("after"))
+        async with opened.transaction() as db:
+            await db.execute("INSERT INTO kv VALUES ('ns', 'k', 'v')")
+    async with SqliteTaskStore(tmp_path / "tasks.db") as reopened:
+        assert await reopened.get("after") is not None
+        assert await reopened.kv_get("ns", "k") == "v"
+
+
 @pytest.mark.parametrize(
     ("limit", "statuses", "actions", "account_id"),
     [
