@@ -15,6 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNotFound,
     TelegramRetryAfter,
@@ -35,12 +36,13 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
+    ReplyParameters,
 )
 from aiohttp import web
 from PIL import Image
 
 from tests.fakes.telegram import FakeTelegram, FloodControl, FloodLimits
-from tests.fakes.telegram.files import PHOTO_MAX_RATIO
+from tests.fakes.telegram.files import DOCUMENT_MAX_BYTES, PHOTO_MAX_BYTES, PHOTO_MAX_RATIO
 
 POLL_TIMEOUT = 5
 STOP_TIMEOUT = 10.0
@@ -220,6 +222,54 @@ async def test_photo_limits_are_enforced(fake: FakeTelegram, bot: Bot) -> None:
     with pytest.raises(TelegramBadRequest, match="can't use file of type Document as Photo"):
         await bot.send_photo(chat.id, document.document.file_id)
     assert [message.kind for message in fake.bot_messages(chat)] == ["document"]
+
+
+async def test_upload_size_limits(fake: FakeTelegram, bot: Bot) -> None:
+    chat = fake.private_chat(fake.user())
+    over_photo_limit = b"\x89PNG" + bytes(PHOTO_MAX_BYTES)
+    with pytest.raises(TelegramBadRequest, match="PHOTO_SAVE_FILE_INVALID"):
+        await bot.send_photo(chat.id, BufferedInputFile(over_photo_limit, filename="huge.png"))
+    over_document_limit = bytes(DOCUMENT_MAX_BYTES + 1)
+    with pytest.raises(TelegramEntityTooLarge):
+        await bot.send_document(chat.id, BufferedInputFile(over_document_limit, "huge.bin"))
+    with pytest.raises(TelegramBadRequest, match="file must be non-empty"):
+        await bot.send_document(chat.id, BufferedInputFile(b"", "empty.bin"))
+    assert fake.bot_messages(chat) == []
+
+
+async def test_replies_and_user_entities(fake: FakeTelegram, bot: Bot) -> None:
+    alice = fake.user()
+    group = fake.group("Art", members=[alice])
+    prompt = fake.send_user_message(
+        group, alice, "🎨 /imagine@mjbridge_test_bot cat https://x.test/a.png"
+    )
+    updates = await bot.get_updates(timeout=0)
+    message = updates[0].message
+    assert message is not None and message.entities is not None
+    assert [(item.type, item.offset, item.length) for item in message.entities] == [
+        ("bot_command", 3, 26),
+        ("url", 34, 20),
+    ]
+    reply = await bot.send_message(
+        group.id, "Queued", reply_parameters=ReplyParameters(message_id=prompt.message_id)
+    )
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.message_id == prompt.message_id
+    assert fake.bot_message(group, reply.message_id).reply_to_message_id == prompt.message_id
+    with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
+        await bot.send_message(group.id, "x", reply_parameters=ReplyParameters(message_id=999))
+    lenient = await bot.send_message(
+        group.id,
+        "y",
+        reply_parameters=ReplyParameters(message_id=999, allow_sending_without_reply=True),
+    )
+    assert lenient.reply_to_message is None
+    with pytest.raises(TelegramBadRequest, match="message can't be deleted"):
+        await bot.delete_message(group.id, prompt.message_id)
+    with pytest.raises(TelegramBadRequest, match="message can't be edited"):
+        await bot.edit_message_text("z", chat_id=group.id, message_id=prompt.message_id)
+    with pytest.raises(TelegramBadRequest, match="Can't find end tag"):
+        await bot.send_message(group.id, "<b>open", parse_mode="HTML")
 
 
 async def test_callback_button_round_trip(fake: FakeTelegram, bot: Bot) -> None:

@@ -79,7 +79,13 @@ def _chat_id(chat: ChatRef) -> int:
 
 
 class FakeTelegram:
-    """A stateful, strict fake of the Telegram Bot API served on 127.0.0.1 (port 0)."""
+    """A stateful, strict fake of the Telegram Bot API served on 127.0.0.1 (port 0).
+
+    Build the world with ``user``/``private_chat``/``group``, act as users with
+    ``send_user_message``/``send_user_album``/``press_button``, look at the result with
+    ``bot_messages``/``calls``/``answered_callbacks``/``flood_429s`` and ``await wait_for(...)``.
+    Flood control is on with Telegram's limits unless ``flood=FloodLimits(enabled=False)``.
+    """
 
     def __init__(
         self,
