@@ -81,10 +81,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# SQLite's own page cache per connection (its default is 2 MiB): keeps index pages of a large
+# tasks table in memory between calls.
+PAGE_CACHE_KIB = 32 * 1024
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA busy_timeout = 5000",
+    f"PRAGMA cache_size = -{PAGE_CACHE_KIB}",
 )
 
 _UPSERT_TASK = """
