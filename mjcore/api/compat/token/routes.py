@@ -8,14 +8,16 @@ when one is configured (see ``CompatOptions.token_admin_secret``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from fastapi.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from mjcore.accounts import AccountRuntime, now_ms
@@ -39,7 +41,7 @@ from mjcore.api.compat.uploads import image_extension
 from mjcore.api.deps import EngineDep
 from mjcore.engine import Engine
 from mjcore.errors import BannedPromptError, MjError, NoAccountError, QueueFullError
-from mjcore.midjourney.messages import MessageKind
+from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.models import SubmitResult, Task
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ SWITCH_TIMEOUT_SECONDS = 30.0
 SECRET_HEADER = "mj-api-secret"
 _TRUE = "true"
 _INVALID_FILE = "无效的文件!!!"
+_SWITCH_REPLIES = frozenset({MessageKind.INFO, MessageKind.MODE_CHANGED, MessageKind.ERROR})
 
 
 class TokenApiError(Exception):
@@ -304,7 +307,7 @@ def build_router(options: CompatOptions) -> APIRouter:
         if runtime is None or not runtime.enabled:
             return TokenApiError(f"unknown client_id {client_id}").response()
         try:
-            reply = await runtime.run_command(kind, timeout=SWITCH_TIMEOUT_SECONDS)
+            reply = await command_reply(runtime, kind, SWITCH_TIMEOUT_SECONDS)
         except (MjError, TimeoutError) as exc:
             log.warning("switch %s failed [account:%s] %s", kind, client_id, exc)
             return {"code": ERROR_CODE, "result": "fail"}
@@ -331,6 +334,27 @@ def build_router(options: CompatOptions) -> APIRouter:
         return JSONResponse({"status": OK_CODE, "data": waiting})
 
     return router
+
+
+async def command_reply(runtime: AccountRuntime, name: str, timeout: float) -> MjMessage:
+    """Midjourney's answer to ``/<name>`` (its info embed or its "Done!" text).
+
+    ``run_command`` may hand back the interaction acknowledgement instead of the answer, so
+    the answer is also awaited on its own, from before the command is sent.
+    """
+    answer = asyncio.ensure_future(
+        runtime.expect(lambda m: m.interaction_name == name and m.kind in _SWITCH_REPLIES, timeout)
+    )
+    try:
+        await asyncio.sleep(0)  # the watcher is registered before the command goes out
+        first = await runtime.run_command(name, timeout=timeout)
+        if first.kind in _SWITCH_REPLIES:
+            return first
+        return await answer
+    finally:
+        answer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await answer
 
 
 def _status(runtime: AccountRuntime) -> str:

@@ -12,9 +12,9 @@ import logging
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, status
-from fastapi.datastructures import UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticValidationError
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from mjcore.api.compat.bodies import BodyError, read_object
