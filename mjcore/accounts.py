@@ -131,6 +131,7 @@ class AccountRuntime:
         self._watchers: list[tuple[Callable[[MjMessage], bool], asyncio.Future[MjMessage]]] = []
         self._group: asyncio.TaskGroup | None = None
         self.modal_delay = _MODAL_DELAY_SECONDS
+        self.auto_appeal = False  # press Appeal on "Action needed to continue" once per task
         self.remix = False  # learned from "Remix mode turned on/off" and from opened modals
 
     # ----------------------------------------------------------------- public view
@@ -282,9 +283,38 @@ class AccountRuntime:
             if msg.interaction_id is not None or msg.nonce is not None:
                 self._unmatched.append(msg)
             return
+        if msg.kind is MessageKind.MODERATION and self._appeal_if_allowed(found.task_id, msg):
+            return
         await self._apply(found.task_id, found.event)
         if isinstance(found.event, InteractionAccepted):
             await self._replay(found.event.interaction_id)
+
+    def _appeal_if_allowed(self, task_id: str, msg: MjMessage) -> bool:
+        """Press Appeal on "Action needed to continue" once per task when auto-appeal is on."""
+        task = self._active.get(task_id)
+        appeal = next((b for b in msg.buttons if "Appeal" in b.custom_id), None)
+        if (
+            not self.auto_appeal
+            or task is None
+            or appeal is None
+            or task.extra_value("appealed")
+            or self._group is None
+            or msg.message_id is None
+        ):
+            return False
+        appealed = replace(task, extra=task.with_extra(appealed="1"))
+        self._active[task_id] = appealed
+        message_id, flags = msg.message_id, msg.flags
+        log.info("appealing moderation [task:%s account:%s]", task_id, self.id)
+        self._group.create_task(
+            self._interact(
+                appealed,
+                lambda t, nonce: dict(
+                    commands.button(self._context(t), message_id, flags, appeal.custom_id, nonce)
+                ),
+            )
+        )
+        return True
 
     async def _replay(self, interaction_id: str) -> None:
         """Messages that arrived before the interaction id was known get matched now."""

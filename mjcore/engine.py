@@ -65,6 +65,7 @@ class EngineOptions:
     public_url: str = "http://127.0.0.1:8080"
     notify_hook: str | None = None
     choose_rule: ChooseRule = ChooseRule.BEST_WAIT_IDLE
+    auto_appeal: bool = False
 
 
 class Engine:
@@ -104,6 +105,8 @@ class Engine:
             )
             for a in accounts
         }
+        for runtime in self.accounts.values():
+            runtime.auto_appeal = self.options.auto_appeal
         self._runner: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------- lifetime

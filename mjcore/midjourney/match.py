@@ -4,7 +4,8 @@ Correlation order (first hit wins; a message never touches two tasks):
 
 1. interaction id: our recorded ``INTERACTION_SUCCESS.id`` = ``interaction_metadata.id``;
 2. nonce (interaction events and the bot's first reply carry ours);
-3. message id (progress updates edit the message that started the job);
+3. message id (progress updates edit the message that started the job), and errors that reply
+   to that message;
 4. ``message_reference`` to the parent message + the action and index the content names;
 5. job uuid (learned from progress images);
 6. only then the normalised prompt, among tasks of a compatible action that are not bound elsewhere.
@@ -58,6 +59,9 @@ _JOB_KINDS = frozenset(
 # Actions whose result content reads like a plain imagine ("**prompt** - <@U> (fast)").
 _IMAGINE_LIKE = frozenset({TaskAction.IMAGINE, TaskAction.REROLL, TaskAction.BLEND})
 _UPDATE = "MESSAGE_UPDATE"
+_OUTCOME_KINDS = frozenset(
+    {MessageKind.ERROR, MessageKind.NOTICE, MessageKind.MODERATION, MessageKind.ACCOUNT_ERROR}
+)
 _MATCHABLE = frozenset({TaskStatus.SUBMITTED, TaskStatus.IN_PROGRESS})
 
 
@@ -116,6 +120,11 @@ def _find_task(msg: MjMessage, active: Sequence[Task]) -> tuple[Task, str] | Non
         task = _first(active, lambda t: t.progress_message_id == msg.message_id)
         if task is not None:
             return task, "message"
+    if msg.referenced_message_id is not None and msg.kind in _OUTCOME_KINDS:
+        # an error or notice replying to the job's progress message
+        task = _first(active, lambda t: t.progress_message_id == msg.referenced_message_id)
+        if task is not None:
+            return task, "reference"
     if msg.event == _UPDATE and msg.kind is not MessageKind.PROGRESS:
         # an edit of a message we do not follow (e.g. a grid whose U button turned blue)
         return None

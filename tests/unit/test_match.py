@@ -366,3 +366,27 @@ def test_an_edit_of_the_parent_grid_never_finishes_a_child() -> None:
     assert feed(tasks, "MESSAGE_CREATE", final_grid("copy", "cat", JOB_A)) is None
     assert feed(tasks, "MESSAGE_CREATE", final_grid("new", "cat", JOB_B)) == "r"
     assert tasks["r"].message_hash == JOB_B
+
+
+def test_an_error_replying_to_the_progress_message_fails_that_task() -> None:
+    tasks = {"a": submitted("a", "dog", "1"), "b": submitted("b", "dog", "2")}
+    feed(tasks, "MESSAGE_CREATE", waiting("pa", "dog", "1", "ia"))
+    feed(tasks, "MESSAGE_CREATE", waiting("pb", "dog", "2", "ib"))
+    filtered = message(
+        "e",
+        "",
+        type=19,
+        message_reference={"channel_id": CHANNEL, "message_id": "pb", "guild_id": GUILD},
+        embeds=[
+            {
+                "type": "rich",
+                "title": "Request cancelled due to output filters",
+                "description": "Sorry! Your image was filtered out by our output moderation.",
+                "color": 16711680,
+                "footer": {"text": "/imagine dog"},
+            }
+        ],
+    )
+    assert feed(tasks, "MESSAGE_CREATE", filtered) == "b"
+    assert tasks["b"].status is TaskStatus.FAILURE
+    assert tasks["a"].status is TaskStatus.IN_PROGRESS
