@@ -19,6 +19,7 @@ import httpx
 log = logging.getLogger(__name__)
 
 RETRY_DELAY_SECONDS = 1.0
+DRAIN_SECONDS = 5.0  # on exit, callbacks still queued get this long to go out
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -30,7 +31,8 @@ class Callback:
 
 
 class CallbackSender:
-    """An async context manager: entering starts the worker, leaving stops it."""
+    """An async context manager: entering starts the worker; leaving lets the queued callbacks
+    go out for up to ``drain_seconds``, then stops it."""
 
     def __init__(
         self,
@@ -39,11 +41,13 @@ class CallbackSender:
         timeout_seconds: float,
         attempts: int,
         retry_delay_seconds: float = RETRY_DELAY_SECONDS,
+        drain_seconds: float = DRAIN_SECONDS,
     ) -> None:
         self._http = http
         self._timeout = timeout_seconds
         self._attempts = max(attempts, 1)
         self._retry_delay = retry_delay_seconds
+        self._drain = drain_seconds
         self._queue: asyncio.Queue[Callback] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -58,6 +62,9 @@ class CallbackSender:
         tb: TracebackType | None,
     ) -> None:
         if self._worker is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._drain):
+                    await self._queue.join()
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
@@ -73,7 +80,10 @@ class CallbackSender:
     async def _run(self) -> None:
         while True:
             callback = await self._queue.get()
-            await self._deliver(callback)
+            try:
+                await self._deliver(callback)
+            finally:
+                self._queue.task_done()
 
     async def _deliver(self, callback: Callback) -> None:
         content = json.dumps(callback.body, ensure_ascii=False).encode()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable
+import socket
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -44,6 +46,15 @@ class CallbackReceiver:
     async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         return self
+
+    @contextlib.asynccontextmanager
+    async def listening_on(self, sock: socket.socket) -> AsyncIterator[Self]:
+        """Serve on an already bound socket (to start listening late)."""
+        self._server = await asyncio.start_server(self._handle, sock=sock)
+        try:
+            yield self
+        finally:
+            await self.__aexit__(None, None, None)
 
     async def __aexit__(
         self,
