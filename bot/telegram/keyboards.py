@@ -86,6 +86,8 @@ def button_label(button: Button) -> str:
     if label in BUTTON_NAMES:
         label = _(label)
     emoji = button.emoji.strip()
+    if emoji.isascii():  # a Discord custom emoji name ("upscale_1"), not a character
+        emoji = ""
     if not label and not emoji:
         action = _classify(button)
         label = _(action.description) if action is not None else button.custom_id

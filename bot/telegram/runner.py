@@ -191,11 +191,15 @@ class TelegramFrontend:
             log.warning("command menus not set: %s", exc)
 
     async def _drain(self) -> None:
+        """Let updates being handled finish (their jobs get recorded), then cancel stragglers."""
         pending = [t for t in self._in_flight.tasks if t is not asyncio.current_task()]
-        for task in pending:
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=STOP_TIMEOUT_SECONDS)
+        for task in late:
             task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=STOP_TIMEOUT_SECONDS)
+        if late:
+            await asyncio.wait(late, timeout=STOP_TIMEOUT_SECONDS)
 
     async def _serve_webhook(self) -> None:
         from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -237,12 +241,14 @@ class TelegramFrontend:
         await self.stop()
 
     async def stop(self) -> None:
+        """Stop polling, let in-flight updates finish, then stop the tracker."""
         runner, self._runner = self._runner, None
         if runner is None:
             return
         if not self.options.webhook_url and not runner.done():
             with contextlib.suppress(RuntimeError, TimeoutError):
                 await asyncio.wait_for(self.dispatcher.stop_polling(), STOP_TIMEOUT_SECONDS)
+            await asyncio.wait({runner}, timeout=2 * STOP_TIMEOUT_SECONDS)
         runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await runner
