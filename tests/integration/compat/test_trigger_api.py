@@ -63,9 +63,19 @@ async def test_imagine_callbacks_start_generating_end(tmp_path: Path) -> None:
             assert isinstance(body["id"], int) and body["id"] > 0
             assert f"**<#{trigger_id}#>a cute cat" in body["content"]
             assert body["embeds"] == []
-        assert "(Waiting to start)" in seen[0]["content"] and seen[0]["attachments"] == []
+        user = cs.base.sim_accounts[0].user_id
+        assert (
+            seen[0]["content"] == f"**<#{trigger_id}#>a cute cat** - <@{user}> (Waiting to start)"
+        )
+        assert seen[0]["attachments"] == []
         generating = [b for b in seen if b["type"] == "generating"]
-        assert all(re.search(r"\(\d+%\) \(fast\)$", b["content"]) for b in generating)
+        assert all(
+            re.fullmatch(
+                rf"\*\*<#{trigger_id}#>a cute cat\*\* - <@{user}> \(\d+%\) \(fast\)", b["content"]
+            )
+            for b in generating
+        ), generating
+        assert any(b["attachments"] for b in generating)  # previews once the grid shows
         assert {b["id"] for b in generating} == {seen[0]["id"]}  # the progress message
 
         task = next(t for t in await cs.base.engine.list() if t.message_id == str(end["id"]))
@@ -104,12 +114,20 @@ async def test_buttons_reuse_the_lineage_trigger_id(tmp_path: Path) -> None:
         assert reset.json()["trigger_type"] == "reset"
         await wait_callback(cs, trigger_id, "end", count=4)
 
+        # "Make Variations" on a grid is its V1 (index required, ignored)
+        solo = await cs.client.post(f"{PREFIX}/solo_variation", json={**ref, "index": 3})
+        assert solo.json()["trigger_type"] == "solo_variation", solo.text
+        await wait_callback(cs, trigger_id, "end", count=5)
+
         # buttons of the upscaled image; a fresh trigger_id is echoed, callbacks keep the marker's
         up_ref = {"msg_id": str(upscaled["id"]), "msg_hash": msg_hash(upscaled)}
         fresh = "42"
         answers = [
             await cs.client.post(
                 f"{PREFIX}/solo_high_variation", json={**up_ref, "index": 0, "trigger_id": fresh}
+            ),
+            await cs.client.post(
+                f"{PREFIX}/solo_low_variation", json={**up_ref, "index": 0, "trigger_id": fresh}
             ),
             await cs.client.post(
                 f"{PREFIX}/expand", json={**up_ref, "direction": "left", "trigger_id": fresh}
@@ -120,14 +138,15 @@ async def test_buttons_reuse_the_lineage_trigger_id(tmp_path: Path) -> None:
         ]
         assert [a.json()["trigger_type"] for a in answers] == [
             "solo_high_variation",
+            "solo_low_variation",
             "expand",
             "zoomout",
         ], [a.text for a in answers]
         assert all(a.json()["trigger_id"] == fresh for a in answers)
-        await wait_callback(cs, trigger_id, "end", count=7)
+        await wait_callback(cs, trigger_id, "end", count=9)
         assert callbacks(cs, fresh) == []
         ends = [b for b in callbacks(cs, trigger_id) if b["type"] == "end"]
-        assert len({msg_hash(b) for b in ends}) == 7
+        assert len({msg_hash(b) for b in ends}) == 9
 
 
 async def test_upload_message_picurl_and_describe(tmp_path: Path) -> None:

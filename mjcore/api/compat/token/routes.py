@@ -308,7 +308,7 @@ def build_router(options: CompatOptions) -> APIRouter:
             return TokenApiError(f"unknown client_id {client_id}").response()
         try:
             reply = await command_reply(runtime, kind, SWITCH_TIMEOUT_SECONDS)
-        except (MjError, TimeoutError) as exc:
+        except (MjError, TimeoutError, KeyError) as exc:
             log.warning("switch %s failed [account:%s] %s", kind, client_id, exc)
             return {"code": ERROR_CODE, "result": "fail"}
         if reply.kind is MessageKind.INFO:
