@@ -48,7 +48,10 @@ def preview_image_link(task: Task, cdn_base: str) -> str | None:
 
 
 def image_link(engine: Engine, task: Task) -> str | None:
-    """Result link when the engine keeps copies, else the Discord URL at the configured CDN."""
+    """The result image of a successful task: our durable link when the engine keeps copies,
+    else the Discord URL at the configured CDN; ``None`` before success."""
+    if task.status is not TaskStatus.SUCCESS:
+        return None
     if engine.images is None:
         return discord_image_link(task, engine.endpoints.cdn)
     return result_image_link(task, engine.options.public_url)

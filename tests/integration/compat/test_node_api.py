@@ -107,8 +107,19 @@ async def test_upscale_and_variation_from_body_and_form(tmp_path: Path) -> None:
         assert variation["action"] == "VARIATION" and variation["index"] == "2"
         assert variation["hash"] not in (upscale["hash"], "")
 
+        # after SUCCESS the parent's taskId is its Discord message id, accepted as a reference
+        parent = (await cs.client.get("/api/v1/task/fetch", params={"_id": parent_id})).json()
+        by_message = await cs.client.post(
+            "/api/v1/trigger/submit",
+            json={"action": "UPSCALE", "taskId": parent["taskId"], "index": 2},
+        )
+        assert by_message.status_code == 200, by_message.text
+        second = await wait_record(cs, by_message.json()["result"])
+        assert second["hash"] not in (upscale["hash"], variation["hash"])
+
         listed = (await cs.client.get("/api/v1/task/list")).json()
-        assert [r["_id"] for r in listed] == sorted([parent_id, upscale["_id"], variation["_id"]])
+        ids = [parent_id, upscale["_id"], variation["_id"], second["_id"]]
+        assert [r["_id"] for r in listed] == sorted(ids)
         assert all(list(r) == RECORD_KEYS for r in listed)
         assert (await cs.client.delete("/api/v1/task/list")).json() == listed
 

@@ -69,7 +69,9 @@ def _engine_error(exc: MjError) -> JSONResponse:
 def _refused(exc: SubmitRefused) -> JSONResponse:
     if exc.kind is RefusalKind.NEEDS_PROMPT:
         return _error(status.HTTP_400_BAD_REQUEST, exc.message)
-    return _error(status.HTTP_503_SERVICE_UNAVAILABLE, exc.message)
+    if exc.kind is RefusalKind.QUEUE_FULL:
+        return _error(status.HTTP_503_SERVICE_UNAVAILABLE, exc.message)
+    return _error(status.HTTP_502_BAD_GATEWAY, exc.message)
 
 
 async def _parent_task_id(engine: Engine, book: NodeBook, ref: str) -> str | None:
