@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from mjcore.api.compat import CompatOptions
-from mjcore.api.compat.token.book import TokenBook
 from mjcore.models import TaskStatus
-from tests.integration.compat.conftest import BASE_URL, CompatStack, compat_stack, png_bytes
+from tests.integration.compat.conftest import BASE_URL, compat_stack, png_bytes
+from tests.integration.compat.helpers import new_token, uses_left, wait_job
 from tests.integration.compat.polling import poll
 from tests.integration.conftest import wait_for_task
 
@@ -20,38 +20,6 @@ JOB_KEYS = ["prompt", "upscale", "client_id", "id", "tasks", "images"]
 IMAGE_KEYS = ["id", "url", "upscaled", "actions"]
 LIMIT_TEXT = "调用次数达到限制，请联系管理员"
 PREFIX = "/midjourney"
-
-
-async def new_token(cs: CompatStack, count: int = 5, secret: str = "") -> str:
-    headers = {"mj-api-secret": secret} if secret else {}
-    response = await cs.client.get(
-        f"{PREFIX}/create_token", params={"count": count, "day": 1}, headers=headers
-    )
-    assert response.status_code == 200, response.text
-    token = response.json()["token"]
-    assert re.fullmatch(r"[a-z0-9]{5}", token)
-    return str(token)
-
-
-async def uses_left(cs: CompatStack, token: str) -> int:
-    found = await TokenBook(cs.base.engine.store).get(token)
-    assert found is not None
-    return found.count
-
-
-async def wait_job(cs: CompatStack, job_id: str, images: int) -> dict[str, Any]:
-    """Poll /job until it lists ``images`` entries (every task of the job ended)."""
-    job: dict[str, Any] = {}
-
-    async def ready(_: Any) -> bool:
-        nonlocal job
-        response = await cs.client.get(f"{PREFIX}/job", params={"id": job_id})
-        assert response.status_code == 200, response.text
-        job = response.json()
-        return len(job["images"]) >= images
-
-    await poll(ready)
-    return job
 
 
 def assert_html_error(response: httpx.Response, status: int, result: str) -> None:

@@ -7,48 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.integration.compat.conftest import (
-    BASE_URL,
-    TRIGGER_HOOK_PATH,
-    CompatStack,
-    compat_stack,
-    png_bytes,
-)
-from tests.integration.compat.receiver import Received
+from tests.integration.compat.conftest import BASE_URL, compat_stack, png_bytes
+from tests.integration.compat.helpers import callbacks, imagine, msg_hash, wait_callback
 
 CALLBACK_KEYS = ["type", "id", "content", "attachments", "embeds", "trigger_id"]
 ATTACHMENT_KEYS = ["filename", "id", "proxy_url", "size", "url", "spoiler"]
 PREFIX = "/v1/api/trigger"
-
-
-def callbacks(cs: CompatStack, trigger_id: str) -> list[dict[str, Any]]:
-    return [b for b in cs.receiver.bodies(TRIGGER_HOOK_PATH) if b["trigger_id"] == trigger_id]
-
-
-async def wait_callback(
-    cs: CompatStack, trigger_id: str, kind: str, count: int = 1, timeout: float = 20.0
-) -> dict[str, Any]:
-    def enough(_: list[Received]) -> bool:
-        return len([b for b in callbacks(cs, trigger_id) if b["type"] == kind]) >= count
-
-    await cs.receiver.wait_for(enough, timeout)
-    return [b for b in callbacks(cs, trigger_id) if b["type"] == kind][count - 1]
-
-
-def msg_hash(end: dict[str, Any]) -> str:
-    """How clients derive msg_hash: attachments[0].filename.split("_")[-1].split(".")[0]."""
-    return str(end["attachments"][0]["filename"].split("_")[-1].split(".")[0])
-
-
-async def imagine(cs: CompatStack, prompt: str, **extra: Any) -> tuple[str, dict[str, Any]]:
-    response = await cs.client.post(f"{PREFIX}/imagine", json={"prompt": prompt, **extra})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert list(body) == ["message", "trigger_id", "trigger_type"]
-    assert body["message"] == "success" and body["trigger_type"] == "generate"
-    trigger_id = body["trigger_id"]
-    assert re.fullmatch(r"[1-9]\d{0,9}|0", trigger_id), trigger_id
-    return trigger_id, await wait_callback(cs, trigger_id, "end")
 
 
 async def test_imagine_callbacks_start_generating_end(tmp_path: Path) -> None:
