@@ -45,7 +45,10 @@ from mjcore.models import AccountConfig, SubmitCode, Task, TaskAction
 log = logging.getLogger(__name__)
 
 _READY_WAIT_SECONDS = 60.0
-_MODAL_DELAY_SECONDS = 1.2  # pause between a modal opening and its submit, as clients do
+_MODAL_DELAY_SECONDS = 1.2
+_HISTORY_LIMIT = 100  # messages read back after a restart
+_CLOCK_SKEW_MS = 60_000  # history older than the oldest tracked task minus this is ignored
+_DISCORD_EPOCH_MS = 1_420_070_400_000  # pause between a modal opening and its submit, as clients do
 _IFRAME_PREFIX = "MJ::iframe::"
 _REGION_SUBMIT_PATH = "/inpaint/api/submit-job"
 _SEED_EMOJI = "\u2709\ufe0f"  # ✉️
@@ -80,6 +83,14 @@ class Admission:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def snowflake_ms(snowflake: str) -> int:
+    """Unix milliseconds at which a Discord snowflake was made (0 if it is not one)."""
+    try:
+        return (int(snowflake) >> 22) + _DISCORD_EPOCH_MS
+    except ValueError:
+        return 0
 
 
 TaskChanged = Callable[[Task], Awaitable[None]]
@@ -131,6 +142,7 @@ class AccountRuntime:
         self._watchers: list[tuple[Callable[[MjMessage], bool], asyncio.Future[MjMessage]]] = []
         self._group: asyncio.TaskGroup | None = None
         self.modal_delay = _MODAL_DELAY_SECONDS
+        self._tracked: list[str] = []  # tasks followed after a restart, reconciled once ready
         self.auto_appeal = False  # press Appeal on "Action needed to continue" once per task
         self.remix = False  # learned from "Remix mode turned on/off" and from opened modals
 
@@ -200,8 +212,13 @@ class AccountRuntime:
         self._queue.put_nowait(task_id)
 
     def track(self, task: Task) -> None:
-        """Follow an already-submitted task (restart recovery) until it ends or times out."""
+        """Follow an already-submitted task (restart recovery) until it ends or times out.
+
+        After the gateway is ready the channel's recent messages are replayed through the
+        normal pipeline, so a result posted while mjbridge was down still finishes the task.
+        """
         self._active[task.id] = task
+        self._tracked.append(task.id)
 
     # ----------------------------------------------------------------- running
     async def run(self) -> None:
@@ -209,6 +226,8 @@ class AccountRuntime:
             return
         async with asyncio.TaskGroup() as tg:
             self._group = tg
+            for task_id in self._tracked:
+                tg.create_task(self._expire(task_id))
             tg.create_task(self._run_gateway())
             tg.create_task(self._process_events())
             for _ in range(self.config.core_size):
@@ -232,10 +251,45 @@ class AccountRuntime:
     async def _on_first_ready(self) -> None:
         await self.gateway.wait_ready(timeout=3600 * 24 * 365)
         await self._refresh_commands()
+        await self._reconcile()
         if self.state is AccountState.CONNECTING:
             self.state = AccountState.READY
         self._ready.set()
         log.info("account ready [account:%s]", self.id)
+
+    async def _reconcile(self) -> None:
+        """Replay recent channel history for tasks that were running before a restart."""
+        tracked = [self._active[t] for t in self._tracked if t in self._active]
+        self._tracked.clear()
+        if not tracked:
+            return
+        since = min(t.start_time or t.submit_time for t in tracked) - _CLOCK_SKEW_MS
+        try:
+            history = await self.rest.messages(self.config.channel_id, limit=_HISTORY_LIMIT)
+        except MjError as exc:
+            log.warning("cannot read channel history [account:%s] %s", self.id, exc.message)
+            return
+        replayed = 0
+        for message in reversed(history):  # oldest first, as they happened
+            if snowflake_ms(str(message.get("id", "0"))) >= since:
+                self._events.put_nowait(("MESSAGE_CREATE", message))
+                replayed += 1
+        log.info(
+            "reconciling %d tasks from %d messages [account:%s]", len(tracked), replayed, self.id
+        )
+
+    async def _expire(self, task_id: str) -> None:
+        """Fail a tracked task that gets no result within the account's timeout."""
+        task = self._active.get(task_id)
+        if task is None:
+            return
+        started = task.start_time or task.submit_time
+        deadline = started + int(self.config.timeout_minutes * 60_000)
+        await asyncio.sleep(max(0.0, (deadline - now_ms()) / 1000))
+        if task_id in self._active:
+            minutes = f"{self.config.timeout_minutes:g}"
+            reason = f"timeout: no result after {minutes} minutes"
+            await self._apply(task_id, TaskFailed(reason, now_ms()))
 
     async def _refresh_commands(self) -> None:
         try:
