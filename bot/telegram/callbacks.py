@@ -47,10 +47,10 @@ class RegionCb(CallbackData, prefix="rgn"):
 
 
 class SettingsCb(CallbackData, prefix="set"):
-    """``/settings``: open a setting (``value`` empty) or choose a value."""
+    """``/settings``: open a setting (``choice`` -1) or choose its ``choice``-th value."""
 
     key: str
-    value: str = ""
+    choice: int = -1
 
 
 class HistoryCb(CallbackData, prefix="hist"):

@@ -51,7 +51,6 @@ SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "language": ("", "en", "zh_CN"),
 }
 SETTING_ROW_WIDTH = 3
-DEFAULT_VALUE = "-"  # callback value of "Midjourney's default" (an empty value opens the setting)
 MENU_KEY = "menu"
 
 
@@ -162,13 +161,13 @@ def settings_menu() -> InlineKeyboardMarkup:
 
 def setting_choices(key: str, current: str) -> InlineKeyboardMarkup:
     buttons = []
-    for value in SETTING_CHOICES[key]:
+    for choice, value in enumerate(SETTING_CHOICES[key]):
         label = setting_value_label(key, value)
         if value == current:
             label = "• " + label
         buttons.append(
             InlineKeyboardButton(
-                text=label, callback_data=SettingsCb(key=key, value=value or DEFAULT_VALUE).pack()
+                text=label, callback_data=SettingsCb(key=key, choice=choice).pack()
             )
         )
     rows = [buttons[i : i + SETTING_ROW_WIDTH] for i in range(0, len(buttons), SETTING_ROW_WIDTH)]

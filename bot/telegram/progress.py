@@ -47,7 +47,7 @@ _PROMPT_ACTIONS = frozenset({TaskAction.DESCRIBE, TaskAction.SHORTEN})
 _RETRYABLE_ACTIONS = frozenset({TaskAction.IMAGINE, TaskAction.SHORTEN})
 _GONE_MARKERS = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
-Signature = tuple[TaskStatus, str, str | None, int | None]
+View = tuple[str, str | None]  # (text or caption, preview image URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ class _Job:
 
     __slots__ = ("changed", "finished", "last_edit", "record", "shown", "task")
 
-    def __init__(self, record: JobRecord, shown: Signature | None) -> None:
+    def __init__(self, record: JobRecord, shown: View | None) -> None:
         self.record = record
         self.task: Task | None = None
         self.changed = asyncio.Event()
@@ -132,12 +132,11 @@ class JobTracker:
                 self._group = None
                 self.ready.clear()
 
-    async def track(self, record: JobRecord, *, shown_position: int | None = None) -> None:
-        """Follow the job whose message ``record`` describes (its current state is rendered)."""
+    async def track(self, record: JobRecord, *, shown_text: str | None = None) -> None:
+        """Follow the job whose message ``record`` describes (``shown_text``: what it shows)."""
         if self._group is None:
             raise RuntimeError("the job tracker is not running")
-        shown = (TaskStatus.NOT_START, "", None, shown_position) if shown_position else None
-        job = _Job(record, shown)
+        job = _Job(record, None if shown_text is None else (shown_text, None))
         self._active[record.task_id] = job
         worker = self._group.create_task(self._work(job), name=f"tg-job-{record.task_id}")
         self._workers.add(worker)
@@ -192,17 +191,20 @@ class JobTracker:
             await asyncio.wait_for(job.finished.wait(), seconds)
         return job.finished.is_set()
 
-    def _signature(self, task: Task) -> Signature:
+    def _view(self, task: Task) -> View:
+        """What the message should show for an unfinished task."""
         position = (
             self._engine.queue_position(task.id) if task.status is TaskStatus.NOT_START else None
         )
-        preview = task.image_url if self.options.previews else None
-        return task.status, task.progress, preview, position
+        preview = None
+        if self.options.previews and task.status is TaskStatus.IN_PROGRESS:
+            preview = task.image_url
+        return texts.in_progress(task, position), preview
 
     async def _progress(self, job: _Job) -> None:
         chat_id = job.record.chat_id
         assert job.task is not None
-        if self._signature(job.task) == job.shown:
+        if self._view(job.task) == job.shown:
             return
         interval = (
             self.options.group_interval if is_group(chat_id) else self.options.private_interval
@@ -216,20 +218,20 @@ class JobTracker:
                 job.changed.set()
                 return
         task = job.task
-        signature = self._signature(task)
-        if task.is_final or signature == job.shown:
+        view = self._view(task)
+        if task.is_final or view == job.shown:
             job.changed.set()
             return
-        text = texts.in_progress(task, signature[3])
+        text, preview_url = view
         preview = None
-        if signature[2] is not None and task.status is TaskStatus.IN_PROGRESS:
+        if preview_url is not None:
             try:
                 preview = await self._images.preview(task)
             except DeliveryError as exc:
                 log.info("no preview [task:%s] %s", task.id, exc)
         async with self._limiter.reserve(chat_id, background=True):
             await self._edit_progress(job, text, preview)
-        job.shown = signature
+        job.shown = view
         job.last_edit = self._limiter.now()
 
     async def _edit_progress(self, job: _Job, text: str, preview: bytes | None) -> None:

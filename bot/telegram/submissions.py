@@ -143,8 +143,9 @@ class JobStarter:
         if task is None:
             return None
         position = self._engine.queue_position(task.id) or _ahead(result) + 1
+        text = texts.queued(task, position)
         message = await self._bot.send_message(
-            who.chat_id, texts.queued(task, position), reply_parameters=_reply(who.reply_to)
+            who.chat_id, text, reply_parameters=_reply(who.reply_to)
         )
         record = JobRecord(
             task_id=task.id,
@@ -156,7 +157,7 @@ class JobStarter:
             charged_day=day,
         )
         await self._jobs.put(record)
-        await self._tracker.track(record, shown_position=position)
+        await self._tracker.track(record, shown_text=text)
         await self._users.remember(who.user_id, task.id)
         log.info("job started [task:%s user:%s chat:%s]", task.id, who.user_id, who.chat_id)
         return task

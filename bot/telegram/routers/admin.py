@@ -111,7 +111,7 @@ async def broadcast(message: Message, command: CommandObject, bot: Bot, users: U
         except TelegramAPIError as exc:
             failed += 1
             log.info("broadcast not delivered [user:%s] %s", profile.user_id, exc)
-    await message.answer(texts.broadcast_done(sent, failed))
+    await message.reply(texts.broadcast_done(sent, failed))
 
 
 async def refuse(message: Message) -> None:

@@ -39,19 +39,18 @@ async def choose(
     message = callback.message
     if not isinstance(message, Message):
         return
-    key, value = callback_data.key, callback_data.value
+    key, choice = callback_data.key, callback_data.choice
     if key == keyboards.MENU_KEY:
         await _show(message, texts.settings(profile), keyboards.settings_menu())
         return
-    if key not in keyboards.SETTING_CHOICES:
+    choices = keyboards.SETTING_CHOICES.get(key)
+    if choices is None:
         return
-    if not value:
+    if not 0 <= choice < len(choices):
         current = _current(profile, key)
         await _show(message, texts.setting_prompt(key), keyboards.setting_choices(key, current))
         return
-    chosen = "" if value == keyboards.DEFAULT_VALUE else value
-    if chosen not in keyboards.SETTING_CHOICES[key]:
-        return
+    chosen = choices[choice]
     changes: dict[str, Any] = (
         {"send_as_document": chosen == "1"} if key == _DOCUMENT else {_FIELDS[key]: chosen}
     )

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from bot.telegram.jobs import JOB_NS, JobRecord
 from bot.telegram.limiter import FloodLimiter, FloodPolicy
 from bot.telegram.progress import ProgressOptions
 from bot.telegram.runner import TelegramFrontend, TelegramOptions, create_bot
@@ -105,11 +106,12 @@ class TgStack:
     async def wait_result(
         self, chat: FakeChat, *, reply_to: int | None = None, timeout: float = WAIT
     ) -> BotMessage:
-        """The next final result photo (with buttons) answering ``reply_to``."""
+        """A job message (it started as "queued" text) answering ``reply_to``, now final."""
 
         def done(m: BotMessage) -> bool:
             return (
                 (reply_to is None or m.reply_to_message_id == reply_to)
+                and m.history[0].kind == "text"
                 and m.kind == "photo"
                 and (m.caption or "").startswith("✅")
             )
@@ -117,14 +119,11 @@ class TgStack:
         return await self.wait_message(chat, done, timeout)
 
     async def task_of(self, message: BotMessage) -> Task:
-        from bot.telegram.jobs import JOB_NS  # the record maps tasks to messages
-
-        for task_id, raw in await self.store.kv_items(JOB_NS):
-            if (
-                f'"message_id": {message.message_id}' in raw
-                and f'"chat_id": {message.chat_id}' in raw
-            ):
-                task = await self.engine.get(task_id)
+        """The task whose job message ``message`` is."""
+        for _, raw in await self.store.kv_items(JOB_NS):
+            record = JobRecord.from_json(raw)
+            if (record.chat_id, record.message_id) == (message.chat_id, message.message_id):
+                task = await self.engine.get(record.task_id)
                 assert task is not None
                 return task
         raise LookupError(f"no job shows message {message.message_id}")
