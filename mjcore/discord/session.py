@@ -120,7 +120,7 @@ class SessionInvalidated:
 
 @dataclass(frozen=True, slots=True)
 class HeartbeatAcked:
-    latency: float | None
+    latency: float | None = None
 
 
 GatewayEvent = Dispatch | Ready | Resumed | ReconnectRequested | SessionInvalidated | HeartbeatAcked
