@@ -9,20 +9,22 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from mjcore.notify import Notifier
 
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
+from mjcore.api.compat import CompatOptions, CompatWatcher
 from mjcore.banned import BannedWords
 from mjcore.config import Settings
 from mjcore.engine import Engine, EngineOptions
 from mjcore.media import ImageStore
 from mjcore.models import AccountConfig
+from mjcore.notify import Notifier
 from mjcore.store import open_store
 from mjcore.translate.baidu import BaiduTranslator
 from mjcore.translate.base import NullTranslator, Translator
 
 log = logging.getLogger(__name__)
+_NOTIFY_DRAIN_SECONDS = 5.0
 
 SANDBOX_BANNER = (
     "SANDBOX MODE: no Discord account is configured, so mjbridge runs its built-in Discord + "
@@ -50,6 +52,15 @@ def translator_for(settings: Settings, http: httpx.AsyncClient) -> Translator:
             url=settings.baidu_url,
         )
     return NullTranslator()
+
+
+def compat_options(settings: Settings) -> CompatOptions:
+    admin = settings.token_admin_secret
+    return CompatOptions(
+        trigger_callback_url=settings.trigger_callback_url or None,
+        image_url_prefix=settings.token_image_prefix or None,
+        token_admin_secret=None if admin is None else admin.get_secret_value(),
+    )
 
 
 async def serve(settings: Settings, *, sandbox: bool = False) -> None:
@@ -99,10 +110,14 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
             options=EngineOptions(
                 public_url=settings.effective_public_url,
                 notify_hook=settings.notify_hook or None,
+                choose_rule=settings.account_choose_rule,
+                auto_appeal=settings.auto_appeal,
             ),
         )
         await stack.enter_async_context(engine)
-        app = create_app(engine, api_secret=settings.api_secret.get_secret_value())
+        compat = compat_options(settings)
+        await stack.enter_async_context(CompatWatcher(engine, options=compat, http=http))
+        app = create_app(engine, api_secret=settings.api_secret.get_secret_value(), compat=compat)
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_config=None, lifespan="off"
         )
@@ -117,3 +132,4 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
             await server.serve()
             for front in fronts:
                 front.cancel()
+        await notifier.wait_idle(_NOTIFY_DRAIN_SECONDS)

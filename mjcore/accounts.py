@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -40,7 +41,7 @@ from mjcore.midjourney.custom_ids import modal_input_id
 from mjcore.midjourney.match import match
 from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.midjourney.parse import parse_event
-from mjcore.models import AccountConfig, SubmitCode, Task, TaskAction
+from mjcore.models import AccountConfig, SubmitCode, Task, TaskAction, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,10 @@ class Admission:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _utc_day() -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime())
 
 
 def snowflake_ms(snowflake: str) -> int:
@@ -142,6 +147,10 @@ class AccountRuntime:
         self._watchers: list[tuple[Callable[[MjMessage], bool], asyncio.Future[MjMessage]]] = []
         self._group: asyncio.TaskGroup | None = None
         self.modal_delay = _MODAL_DELAY_SECONDS
+        self._pace_lock = asyncio.Lock()
+        self._last_submit = 0.0
+        self._usage_day = ""
+        self._usage_count = 0
         self._tracked: list[str] = []  # tasks followed after a restart, reconciled once ready
         self.auto_appeal = False  # press Appeal on "Action needed to continue" once per task
         self.remix = False  # learned from "Remix mode turned on/off" and from opened modals
@@ -176,6 +185,34 @@ class AccountRuntime:
 
     def active_tasks(self) -> list[Task]:
         return list(self._active.values())
+
+    @property
+    def at_daily_limit(self) -> bool:
+        """True when today's jobs (sent and waiting) reached ``daily_limit``."""
+        limit = self.config.daily_limit
+        return bool(limit) and self.used_today + self.waiting >= limit
+
+    @property
+    def used_today(self) -> int:
+        return self._usage_count if self._usage_day == _utc_day() else 0
+
+    def _count_usage(self) -> None:
+        today = _utc_day()
+        if self._usage_day != today:
+            self._usage_day, self._usage_count = today, 0
+        self._usage_count += 1
+
+    async def _pace(self) -> None:
+        """Keep a random pause between two submissions when the account asks for pacing."""
+        low, high = self.config.pace_min_seconds, self.config.pace_max_seconds
+        if high <= 0 and low <= 0:
+            return
+        async with self._pace_lock:
+            gap = random.uniform(low, max(low, high))
+            wait = self._last_submit + gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_submit = time.monotonic()
 
     def disable(self, reason: str) -> None:
         if self.state is not AccountState.DISABLED:
@@ -442,6 +479,8 @@ class AccountRuntime:
         waiter: asyncio.Future[Task] = asyncio.get_running_loop().create_future()
         self._done[task_id] = waiter
         try:
+            await self._pace()
+            self._count_usage()
             if not await self._submit(task):
                 return
             timeout = self.config.timeout_minutes * 60
@@ -453,7 +492,9 @@ class AccountRuntime:
                 await self._apply(task_id, TaskFailed(reason, now_ms()))
         finally:
             self._done.pop(task_id, None)
-            await self._inputs.drop(task_id)
+            current = self._active.get(task_id)
+            if current is None or current.status is not TaskStatus.NOT_START:
+                await self._inputs.drop(task_id)  # sent (or finished): inputs are not needed
 
     async def _submit(self, task: Task) -> bool:
         """Upload inputs and POST the task's interaction; False if that failed (task FAILURE)."""

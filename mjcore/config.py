@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mjcore.errors import ValidationError
 from mjcore.models import AccountConfig, AccountMode
+from mjcore.pool import ChooseRule
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ class Settings(BaseSettings):
     baidu_secret: SecretStr = Field(SecretStr(""), alias="MJ_BAIDU_SECRET")
     baidu_url: str = Field(BAIDU_URL, alias="MJ_BAIDU_URL")
     banned_words_file: str = Field("", alias="MJ_BANNED_WORDS_FILE")
+    account_choose_rule: ChooseRule = Field(
+        ChooseRule.BEST_WAIT_IDLE, alias="MJ_ACCOUNT_CHOOSE_RULE"
+    )
+    auto_appeal: bool = Field(False, alias="MJ_AUTO_APPEAL")
+    trigger_callback_url: str = Field("", alias="MJ_TRIGGER_CALLBACK_URL")
+    token_image_prefix: str = Field("", alias="MJ_TOKEN_IMAGE_PREFIX")
+    token_admin_secret: SecretStr | None = Field(None, alias="MJ_TOKEN_ADMIN_SECRET")
     tg_bot_token: SecretStr = Field(SecretStr(""), alias="TG_BOT_TOKEN")
     tg_api_server: str = Field("https://api.telegram.org", alias="TG_API_SERVER")
     tg_admin_ids: str = Field("", alias="TG_ADMIN_IDS")
@@ -114,11 +122,12 @@ def account_from_mapping(entry: Any) -> AccountConfig:
         for key in ("channel_id", "guild_id", "user_token", "name", "user_agent", "dm_channel_id"):
             if values.get(key) is not None:
                 values[key] = str(values[key])
-        for key in ("core_size", "queue_size", "weight"):
+        for key in ("core_size", "queue_size", "weight", "daily_limit"):
             if key in values:
                 values[key] = int(values[key])
-        if "timeout_minutes" in values:
-            values["timeout_minutes"] = float(values["timeout_minutes"])
+        for key in ("timeout_minutes", "pace_min_seconds", "pace_max_seconds"):
+            if key in values:
+                values[key] = float(values[key])
         if "mode" in values:
             values["mode"] = AccountMode(str(values["mode"]).lower())
         for key in ("remix_auto_submit", "enabled"):
@@ -130,4 +139,15 @@ def account_from_mapping(entry: Any) -> AccountConfig:
         raise ValidationError("core_size must be >= 1 and queue_size >= 0")
     if values.get("timeout_minutes", 1.0) <= 0:
         raise ValidationError("timeout_minutes must be positive")
+    if values.get("pace_min_seconds", 0) < 0 or values.get("pace_max_seconds", 0) < 0:
+        raise ValidationError("pacing must not be negative")
+    if values.get("daily_limit", 0) < 0 or values.get("weight", 0) < 0:
+        raise ValidationError("daily_limit and weight must not be negative")
     return AccountConfig(**values)
+
+
+def account_to_mapping(config: AccountConfig) -> dict[str, Any]:
+    """The JSON object ``account_from_mapping`` reads back (includes the token: store only)."""
+    values = {key: getattr(config, key) for key in sorted(_ACCOUNT_KEYS)}
+    values["mode"] = config.mode.value
+    return values

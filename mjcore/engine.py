@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints, now_ms
+from mjcore.config import account_from_mapping, account_to_mapping
 from mjcore.contract import task_json
 from mjcore.errors import (
     BannedPromptError,
@@ -40,6 +42,7 @@ from mjcore.models import (
     TaskAction,
     TaskStatus,
 )
+from mjcore.notify import notify_order
 from mjcore.pool import ChooseRule, choose_account
 from mjcore.store.base import TaskStore
 from mjcore.translate.base import NullTranslator, Translator
@@ -47,6 +50,8 @@ from mjcore.translate.prompt import has_chinese, normalize_dashes, translate_pro
 
 log = logging.getLogger(__name__)
 
+ACCOUNTS_NAMESPACE = "accounts"
+DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
 MAX_PROMPT_LENGTH = 8192
 MAX_IMAGE_PROMPTS = 5
 BLEND_DIMENSIONS = {"PORTRAIT": "--ar 2:3", "SQUARE": "--ar 1:1", "LANDSCAPE": "--ar 3:2"}
@@ -94,19 +99,12 @@ class Engine:
         self._ids = itertools.count()
         self._subscribers: set[asyncio.Queue[Task]] = set()
         self._background: set[asyncio.Task[Any]] = set()
-        self.accounts: dict[str, AccountRuntime] = {
-            a.id: AccountRuntime(
-                a,
-                endpoints=endpoints,
-                http=http,
-                load_task=self.store.get,
-                on_change=self._changed,
-                inputs=self.inputs,
-            )
-            for a in accounts
-        }
-        for runtime in self.accounts.values():
-            runtime.auto_appeal = self.options.auto_appeal
+        self._http = http
+        self._configured = list(accounts)
+        self.accounts: dict[str, AccountRuntime] = {}
+        self._account_jobs: dict[str, asyncio.Task[None]] = {}
+        self._group: asyncio.TaskGroup | None = None
+        self._started = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------- lifetime
@@ -123,13 +121,44 @@ class Engine:
         await self.close()
 
     async def start(self) -> None:
+        for config in await self._account_configs():
+            self.accounts[config.id] = self._new_runtime(config)
         await self._recover()
         self._runner = asyncio.create_task(self._run(), name="mjbridge-engine")
+        await self._started.wait()
 
     async def _run(self) -> None:
         async with asyncio.TaskGroup() as tg:
+            self._group = tg
             for runtime in self.accounts.values():
-                tg.create_task(runtime.run(), name=f"account-{runtime.id}")
+                self._launch(runtime)
+            self._started.set()
+            await asyncio.Event().wait()  # until close() cancels the engine
+
+    def _new_runtime(self, config: AccountConfig) -> AccountRuntime:
+        runtime = AccountRuntime(
+            config,
+            endpoints=self.endpoints,
+            http=self._http,
+            load_task=self.store.get,
+            on_change=self._changed,
+            inputs=self.inputs,
+        )
+        runtime.auto_appeal = self.options.auto_appeal
+        return runtime
+
+    def _launch(self, runtime: AccountRuntime) -> None:
+        assert self._group is not None
+        job = self._group.create_task(self._guarded(runtime), name=f"account-{runtime.id}")
+        self._account_jobs[runtime.id] = job
+
+    async def _guarded(self, runtime: AccountRuntime) -> None:
+        """One account failing never takes the others down."""
+        try:
+            await runtime.run()
+        except Exception as exc:
+            log.exception("account stopped [account:%s]", runtime.id)
+            runtime.disable(f"internal error: {exc}")
 
     async def close(self) -> None:
         if self._runner is not None:
@@ -154,12 +183,91 @@ class Engine:
         """Tasks left unfinished by the last run: queue NOT_START again, follow the rest."""
         for task in await self.store.unfinished():
             runtime = self.accounts.get(task.account_id or "")
+            if task.status is TaskStatus.MODAL:
+                continue  # waits for /submit/modal, which checks the account then
             if runtime is None or not runtime.enabled:
                 await self._fail(task, "account no longer available after restart")
             elif task.status is TaskStatus.NOT_START:
                 runtime.enqueue(task.id, admitted=False)
             elif task.status in ACTIVE_STATUSES:
                 runtime.track(task)
+
+    # ----------------------------------------------------------------- accounts
+    async def _account_configs(self) -> list[AccountConfig]:
+        """Configured accounts, overlaid with those created, changed or deleted over REST."""
+        configs = {c.id: c for c in self._configured}
+        for account_id, text in await self.store.kv_items(ACCOUNTS_NAMESPACE):
+            try:
+                configs[account_id] = account_from_mapping(json.loads(text))
+            except (ValueError, MjError) as exc:
+                log.warning("ignoring stored account [account:%s] %s", account_id, exc)
+        for account_id, _ in await self.store.kv_items(DELETED_ACCOUNTS_NAMESPACE):
+            configs.pop(account_id, None)
+        return list(configs.values())
+
+    async def _stop_runtime(self, runtime: AccountRuntime) -> tuple[list[Task], list[str]]:
+        job = self._account_jobs.pop(runtime.id, None)
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+        await runtime.gateway.close()
+        return runtime.active_tasks(), runtime.queued_task_ids()
+
+    async def put_account(self, config: AccountConfig) -> AccountRuntime:
+        """Create or replace an account (its runtime restarts; its tasks carry over)."""
+        old = self.accounts.get(config.id)
+        active, queued = await self._stop_runtime(old) if old is not None else ([], [])
+        runtime = self._new_runtime(config)
+        self.accounts[config.id] = runtime
+        for task in active:
+            if not config.enabled:
+                await self._fail(task, f"account {config.id} was disabled")
+            elif task.status is TaskStatus.NOT_START:
+                runtime.enqueue(task.id, admitted=False)
+            else:
+                runtime.track(task)
+        for task_id in queued:
+            if config.enabled:
+                runtime.enqueue(task_id, admitted=False)
+            else:
+                queued_task = await self.store.get(task_id)
+                if queued_task is not None and not queued_task.is_final:
+                    await self._fail(queued_task, f"account {config.id} was disabled")
+        if self._group is not None:
+            self._launch(runtime)
+        await self.store.kv_put(
+            ACCOUNTS_NAMESPACE, config.id, json.dumps(account_to_mapping(config))
+        )
+        await self.store.kv_delete(DELETED_ACCOUNTS_NAMESPACE, config.id)
+        log.info("account saved [account:%s enabled:%s]", config.id, config.enabled)
+        return runtime
+
+    async def remove_account(self, account_id: str) -> None:
+        runtime = self.accounts.pop(account_id, None)
+        if runtime is None:
+            raise TaskNotFoundError(f"account {account_id} not found")
+        active, queued = await self._stop_runtime(runtime)
+        for task in [*active, *[t for t in await self.store.get_many(queued) if not t.is_final]]:
+            await self._fail(task, f"account {account_id} was removed")
+        await self.store.kv_delete(ACCOUNTS_NAMESPACE, account_id)
+        await self.store.kv_put(DELETED_ACCOUNTS_NAMESPACE, account_id, "1")
+        log.info("account removed [account:%s]", account_id)
+
+    async def set_account_enabled(self, account_id: str, enabled: bool) -> AccountRuntime:
+        runtime = self._account(account_id)
+        return await self.put_account(replace(runtime.config, enabled=enabled))
+
+    async def reconnect_account(self, account_id: str) -> AccountRuntime:
+        """A fresh gateway connection (and a cleared disabled state) for the account."""
+        runtime = self._account(account_id)
+        return await self.put_account(replace(runtime.config, enabled=True))
+
+    def _account(self, account_id: str) -> AccountRuntime:
+        runtime = self.accounts.get(account_id)
+        if runtime is None:
+            raise TaskNotFoundError(f"account {account_id} not found")
+        return runtime
 
     async def _fail(self, task: Task, reason: str) -> None:
         from mjcore import lifecycle
@@ -346,6 +454,8 @@ class Engine:
             raise NoAccountError(
                 f"account {parent.account_id} of task {task_id} is unavailable", task_id=task_id
             )
+        if runtime.at_daily_limit:
+            raise NoAccountError(f"account {runtime.id} reached its daily limit", task_id=task_id)
         label = _button_label(parent, custom_id)
         task = Task(
             id=self.new_task_id(),
@@ -463,7 +573,7 @@ class Engine:
         return parent
 
     def _choose(self) -> AccountRuntime:
-        runtimes = [r for r in self.accounts.values() if r.enabled]
+        runtimes = [r for r in self.accounts.values() if r.enabled and not r.at_daily_limit]
         if not runtimes:
             raise NoAccountError("no account is available")
         return choose_account(runtimes, self.options.choose_rule)
@@ -502,9 +612,7 @@ class Engine:
         for queue in list(self._subscribers):
             queue.put_nowait(task)
         if self._notifier is not None and task.notify_hook:
-            order = task.status.order + (
-                _percent(task.progress) / 100 if task.status is TaskStatus.IN_PROGRESS else 0
-            )
+            order = notify_order(task)
             body = task_json(task, public_url=self.options.public_url, cdn_base=self.endpoints.cdn)
             await self._notifier.enqueue(task.id, task.notify_hook, body, order)
         if task.status is TaskStatus.SUCCESS and task.discord_image_url and self.images:
@@ -551,13 +659,6 @@ class Engine:
                 for r in self.accounts.values()
             ],
         }
-
-
-def _percent(progress: str) -> int:
-    try:
-        return int(progress.rstrip("%") or 0)
-    except ValueError:
-        return 0
 
 
 def _button_label(parent: Task, custom_id: str) -> str:

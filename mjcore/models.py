@@ -163,6 +163,10 @@ class AccountConfig:
     enabled: bool = True
     weight: int = 1
     dm_channel_id: str | None = None
+    # pacing: a random pause in [pace_min_seconds, pace_max_seconds] between two submissions
+    pace_min_seconds: float = 0.0
+    pace_max_seconds: float = 0.0
+    daily_limit: int = 0  # jobs per UTC day, 0 = unlimited
 
     @property
     def id(self) -> str:

@@ -6,11 +6,16 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from mjcore.api import errors
 from mjcore.api.auth import require_secret
-from mjcore.api.routes import submit, system, tasks
+from mjcore.api.compat import CompatOptions, compat_routers
+from mjcore.api.routes import accounts, submit, system, tasks
 from mjcore.engine import Engine
 
 
-def create_app(engine: Engine, *, api_secret: str = "") -> FastAPI:
+def create_app(
+    engine: Engine, *, api_secret: str = "", compat: CompatOptions | None = None
+) -> FastAPI:
+    """The REST API over ``engine``. The compat APIs' watcher (callbacks, hooks) is owned by
+    the caller: keep ``CompatWatcher(engine, options=compat)`` open while serving."""
     app = FastAPI(
         title="mjbridge",
         summary="Midjourney over a midjourney-proxy compatible REST API",
@@ -23,7 +28,10 @@ def create_app(engine: Engine, *, api_secret: str = "") -> FastAPI:
     mj = APIRouter(prefix="/mj", dependencies=[Depends(require_secret)])
     mj.include_router(submit.router)
     mj.include_router(tasks.router)
+    mj.include_router(accounts.router)
     app.include_router(mj)
+    for router in compat_routers(compat):
+        app.include_router(router)
     app.include_router(system.router)
     errors.install(app)
     return app

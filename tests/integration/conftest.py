@@ -112,7 +112,9 @@ async def running_stack(
         app = create_app(engine, api_secret=api_secret)
         api = await stack.enter_async_context(
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://mjbridge.test"
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://mjbridge.test",
+                headers={"mj-api-secret": api_secret} if api_secret else None,
             )
         )
         yield Stack(sim=sim, engine=engine, api=api, http=http, sim_accounts=sim_accounts)

@@ -1,4 +1,4 @@
-"""``/mj/task/*`` and ``/mj/account/*``: read tasks and accounts."""
+"""``/mj/task/*``: read, list and cancel tasks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 
 from mjcore.api.deps import EngineDep, render_task
 from mjcore.api.schemas import IdsRequest
-from mjcore.errors import TaskNotFoundError
 from mjcore.models import SubmitCode
 
 router = APIRouter(tags=["tasks"])
@@ -65,40 +64,3 @@ async def cancel(task_id: str, engine: EngineDep) -> dict[str, Any]:
 async def image_seed(task_id: str, engine: EngineDep) -> dict[str, Any]:
     seed = await engine.image_seed(task_id)
     return {"code": SubmitCode.SUCCESS, "description": "Success", "result": seed}
-
-
-def _account_json(engine: EngineDep, account_id: str) -> dict[str, Any]:
-    runtime = engine.accounts.get(account_id)
-    if runtime is None:
-        raise TaskNotFoundError(f"account {account_id} not found")
-    c = runtime.config
-    return {
-        "id": c.id,
-        "name": c.name,
-        "guildId": c.guild_id,
-        "channelId": c.channel_id,
-        "userAgent": c.user_agent,
-        "enable": runtime.enabled,
-        "state": runtime.state.value,
-        "reason": runtime.reason,
-        "coreSize": c.core_size,
-        "queueSize": c.queue_size,
-        "timeoutMinutes": c.timeout_minutes,
-        "mode": c.mode.value,
-        "remixAutoSubmit": c.remix_auto_submit,
-        "weight": c.weight,
-        "running": runtime.running,
-        "queued": runtime.waiting,
-    }
-
-
-@router.get("/account/list")
-async def account_list(engine: EngineDep) -> list[dict[str, Any]]:
-    return [_account_json(engine, account_id) for account_id in engine.accounts]
-
-
-@router.get("/account/{account_id}/fetch", response_model=None)
-async def account_fetch(account_id: str, engine: EngineDep) -> dict[str, Any] | JSONResponse:
-    if account_id not in engine.accounts:
-        return _not_found(f"account {account_id}")
-    return _account_json(engine, account_id)
