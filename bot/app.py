@@ -19,6 +19,7 @@ from mjcore.engine import Engine, EngineOptions
 from mjcore.media import ImageStore
 from mjcore.models import AccountConfig
 from mjcore.notify import Notifier
+from mjcore.redact import secret_filter
 from mjcore.store import open_store
 from mjcore.translate.baidu import BaiduTranslator
 from mjcore.translate.base import NullTranslator, Translator
@@ -65,6 +66,12 @@ def compat_options(settings: Settings) -> CompatOptions:
 
 async def serve(settings: Settings, *, sandbox: bool = False) -> None:
     accounts = settings.load_accounts()
+    secret_filter.add(
+        *(a.user_token for a in accounts),
+        settings.api_secret.get_secret_value(),
+        settings.tg_bot_token.get_secret_value(),
+        settings.baidu_secret.get_secret_value(),
+    )
     endpoints = discord_endpoints(settings)
     async with contextlib.AsyncExitStack() as stack:
         if sandbox or not accounts:

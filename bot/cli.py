@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 
+from mjcore import redact
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mjbridge", description="Midjourney from chat and code")
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    redact.install()
     if args.command == "serve":
         from bot.app import serve
         from mjcore.config import Settings

@@ -31,6 +31,7 @@ from mjcore.errors import (
 )
 from mjcore.events import ModalRequired, TaskCancelled, TaskFailed, TaskRequeued
 from mjcore.media import ImageStore, InputFiles, InputImage, inspect_image
+from mjcore.metrics import AccountSample, Metrics
 from mjcore.midjourney.custom_ids import classify
 from mjcore.models import (
     ACTIVE_STATUSES,
@@ -44,6 +45,7 @@ from mjcore.models import (
 )
 from mjcore.notify import notify_order
 from mjcore.pool import ChooseRule, choose_account
+from mjcore.redact import secret_filter
 from mjcore.store.base import TaskStore
 from mjcore.translate.base import NullTranslator, Translator
 from mjcore.translate.prompt import has_chinese, normalize_dashes, translate_prompt
@@ -106,6 +108,7 @@ class Engine:
         self._group: asyncio.TaskGroup | None = None
         self._started = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self.metrics = Metrics()
 
     # ----------------------------------------------------------------- lifetime
     async def __aenter__(self) -> Engine:
@@ -216,6 +219,7 @@ class Engine:
 
     async def put_account(self, config: AccountConfig) -> AccountRuntime:
         """Create or replace an account (its runtime restarts; its tasks carry over)."""
+        secret_filter.add(config.user_token)
         old = self.accounts.get(config.id)
         active, queued = await self._stop_runtime(old) if old is not None else ([], [])
         runtime = self._new_runtime(config)
@@ -609,6 +613,7 @@ class Engine:
     # ----------------------------------------------------------------- changes
     async def _changed(self, task: Task) -> None:
         await self.store.save(task)
+        self.metrics.observe(task)
         for queue in list(self._subscribers):
             queue.put_nowait(task)
         if self._notifier is not None and task.notify_hook:
@@ -639,6 +644,21 @@ class Engine:
             yield queue
         finally:
             self._subscribers.discard(queue)
+
+    def metrics_text(self) -> str:
+        samples = [
+            AccountSample(
+                account_id=r.id,
+                up=r.state is AccountState.READY,
+                running=r.running,
+                queued=r.waiting,
+                reconnects=r.gateway.reconnects,
+                rate_limited=r.rest.rate_limited,
+            )
+            for r in self.accounts.values()
+        ]
+        failures = int(getattr(self._notifier, "failures", 0))
+        return self.metrics.render(samples, notify_failures=failures)
 
     def health(self) -> dict[str, Any]:
         return {

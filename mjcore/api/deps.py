@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from mjcore.contract import task_json
 from mjcore.engine import Engine
-from mjcore.models import Task
+from mjcore.models import Task, TaskStatus
 
 
 def get_engine(request: Request) -> Engine:
@@ -20,4 +20,8 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 def render_task(engine: Engine, task: Task) -> dict[str, Any]:
-    return task_json(task, public_url=engine.options.public_url, cdn_base=engine.endpoints.cdn)
+    """Task JSON; a waiting task also shows its place in its account's queue."""
+    body = task_json(task, public_url=engine.options.public_url, cdn_base=engine.endpoints.cdn)
+    if task.status is TaskStatus.NOT_START:
+        body["properties"]["queuePosition"] = engine.queue_position(task.id)
+    return body

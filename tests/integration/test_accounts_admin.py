@@ -104,3 +104,18 @@ async def test_account_changes_survive_a_restart(tmp_path: Path) -> None:
             async with engine:
                 assert set(engine.accounts) == {first.channel_id}
                 assert engine.accounts[first.channel_id].state is AccountState.DISABLED
+
+
+async def test_health_and_metrics_report_accounts_and_tasks(tmp_path: Path) -> None:
+    async with running_stack(tmp_path, accounts=2) as stack:
+        task = await run(stack.api, "/mj/submit/imagine", {"prompt": "a heron"})
+        assert task["status"] == "SUCCESS"
+        health = (await stack.api.get("/health")).json()
+        assert health["status"] == "UP"
+        assert {a["state"] for a in health["accounts"]} == {"READY"}
+        assert all("queued" in a and "running" in a for a in health["accounts"])
+        text = (await stack.api.get("/metrics")).text
+        assert 'mjbridge_task_transitions_total{action="IMAGINE",status="SUCCESS"} 1' in text
+        assert "mjbridge_task_start_to_finish_seconds_count 1" in text
+        for account in stack.sim_accounts:
+            assert f'mjbridge_account_up{{account="{account.channel_id}"}} 1' in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from mjcore.api.deps import EngineDep
 from mjcore.errors import MjError
@@ -17,6 +17,12 @@ router = APIRouter(tags=["system"])
 @router.get("/health")
 async def health(engine: EngineDep) -> dict[str, Any]:
     return engine.health()
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(engine: EngineDep) -> str:
+    """Prometheus text format."""
+    return engine.metrics_text()
 
 
 @router.get("/images/{task_id}", response_model=None)
