@@ -343,7 +343,7 @@ def help_text(*, admin: bool) -> str:
             "/stats · /accounts · /queue\n"
             "/ban id · /unban id\n"
             "/quota id|default n\n"
-            "/mode fast|relax\n"
+            "/mode fast|relax|turbo|off\n"
             "/broadcast text"
         )
     return text
