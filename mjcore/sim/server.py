@@ -42,14 +42,52 @@ log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
 GRACEFUL_SHUTDOWN_SECONDS = 2
+TICK_SECONDS = 0.1
+TICKS_PER_DAY = 864000
+SHUTDOWN_POLL_SECONDS = 0.005
 
 
 class _EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves the host process's signal handlers alone."""
+    """uvicorn for embedding: no signal handlers, prompt exit, no fixed shutdown sleep."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit = asyncio.Event()
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        self._exit.set()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % TICKS_PER_DAY
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(TICK_SECONDS):
+                    await self._exit.wait()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        state = self.server_state
+        try:
+            async with asyncio.timeout(self.config.timeout_graceful_shutdown):
+                while state.connections or state.tasks:
+                    await asyncio.sleep(SHUTDOWN_POLL_SECONDS)
+        except TimeoutError:
+            for task in state.tasks:
+                task.cancel()
+        for server in self.servers:
+            await server.wait_closed()
+        await self.lifespan.shutdown()
 
 
 class Simulator:
@@ -202,7 +240,7 @@ class Simulator:
         await self.bot.aclose()
         await self.hub.aclose()
         if self._server is not None and self._serve_task is not None:
-            self._server.should_exit = True
+            self._server.request_exit()
             try:
                 async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
                     await self._serve_task
