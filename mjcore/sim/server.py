@@ -80,7 +80,9 @@ class _EmbeddedServer(uvicorn.Server):
         state = self.server_state
         try:
             async with asyncio.timeout(self.config.timeout_graceful_shutdown):
-                while state.connections or state.tasks:
+                while True:
+                    if not (state.connections or state.tasks):
+                        break
                     await asyncio.sleep(SHUTDOWN_POLL_SECONDS)
         except TimeoutError:
             for task in state.tasks:

@@ -88,13 +88,32 @@ async def test_multipart_payload_json_interaction(sim: Simulator) -> None:
         assert broken.status_code == 400 and broken.json()["code"] == 50109
 
 
-async def test_serve_runs_until_cancelled(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="mjcore.sim.server")
-    task = asyncio.create_task(serve("127.0.0.1", 0, SimConfig()))
-    async with asyncio.timeout(10):
-        while not any("demo account" in r.getMessage() for r in caplog.records):
-            await asyncio.sleep(0.01)
-    text = "\n".join(r.getMessage() for r in caplog.records)
+class _LogWatch(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+        self.demo_logged = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+        if "demo account" in record.getMessage():
+            self.demo_logged.set()
+
+
+async def test_serve_runs_until_cancelled() -> None:
+    logger = logging.getLogger("mjcore.sim.server")
+    watch = _LogWatch()
+    logger.addHandler(watch)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        task = asyncio.create_task(serve("127.0.0.1", 0, SimConfig()))
+        async with asyncio.timeout(10):
+            await watch.demo_logged.wait()
+    finally:
+        logger.removeHandler(watch)
+        logger.setLevel(previous)
+    text = "\n".join(watch.messages)
     base = re.search(r"REST base: (http://127\.0\.0\.1:\d+)/api/v9", text)
     token = re.search(r"token=(\S+) user_id=(\d+)", text)
     assert base is not None and token is not None
