@@ -168,6 +168,7 @@ DESCRIBE_STYLES = (
 )
 SEED_MAX = 4294967295
 HD_SCALE = 2
+FALLBACK_PROGRESS_STEP = 50  # used when progress_steps is empty: every job shows one preview
 ZOOM_SCALE = {"50": 2.0, "75": 1.5}
 
 
@@ -702,10 +703,11 @@ class MidjourneyBot:
                 self.bus.delete(run.progress)
                 self._fail(job, "vanished")
                 return
-            for i, percent in enumerate(self.config.progress_steps):
+            steps = self.config.progress_steps or (FALLBACK_PROGRESS_STEP,)
+            for i, percent in enumerate(steps):
                 if i:
                     await self._step(self.config.progress_delay_seconds)
-                self._progress(run, percent)
+                self._progress(run, percent, force_image=i == len(steps) - 1)
             await self._step(self.config.progress_delay_seconds)
             if run.filtered or MARKER_FILTERED in job.prompt:
                 footer = f"/imagine {job.final_prompt}"
@@ -731,12 +733,12 @@ class MidjourneyBot:
             payload["message_reference"] = self._reference(run.progress)
         self.bus.post(payload)
 
-    def _progress(self, run: _Run, percent: int) -> None:
+    def _progress(self, run: _Run, percent: int, *, force_image: bool = False) -> None:
         if run.progress is None or run.progress.deleted:
             return
         job = run.job
         changes: Json = {"content": self._content(run, f"{percent}%", self._mode_text(job))}
-        if percent >= self.config.first_progress_image_percent:
+        if force_image or percent >= self.config.first_progress_image_percent:
             data = preview_image(job.job_id, self.config.progress_preview_side, percent)
             folder = MJ_APPLICATION_ID if run.progress.ephemeral else job.channel_id
             stored = self.cdn.add_file(
@@ -1083,7 +1085,7 @@ class MidjourneyBot:
         assert req.message is not None
         custom_id = str(req.data.get("custom_id", ""))
         parts = custom_id.split("::")
-        parent = self._job_for_message(req.message)
+        parent = self._job_for_message(req.message) or self._job_for_shown(req.message)
         if custom_id.startswith("MJ::JOB::upsample::"):
             self._upscale(req, parent, int(parts[3]), custom_id)
         elif custom_id.startswith("MJ::JOB::variation::"):

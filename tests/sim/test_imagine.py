@@ -451,3 +451,39 @@ async def test_upload_then_message_gives_cdn_url(
     )
     downloaded = await rest.download(sim, attachment["url"])
     assert downloaded.content == data
+
+
+async def test_results_land_in_history_and_replay_while_disconnected(
+    sim: Simulator, account: SimAccount, rest: RawRest, gw: RawGateway, http: httpx.AsyncClient
+) -> None:
+    sim.faults.pause_bot()
+    _, nonce = await rest.imagine("night owl", session_id=gw.session_id)
+    waiting = (await gw.wait_event("MESSAGE_CREATE", nonce=nonce))["d"]
+    await gw.wait_event("INTERACTION_SUCCESS", nonce=nonce)
+    seq = gw.seq
+    sim.faults.drop_connections(account)
+    assert await gw.closed_code() is None
+    sim.faults.resume_bot()
+    await sim.wait_idle(5)
+    history = (
+        await http.get(f"/api/v9/channels/{account.channel_id}/messages", headers=rest.headers)
+    ).json()
+    assert history[0]["content"] == f"**night owl** - <@{account.user_id}> (fast)"
+    assert waiting["id"] not in [m["id"] for m in history]
+    again = await RawGateway.connect(sim.gateway_url)
+    await again.recv()
+    await again.send(6, {"token": account.token, "session_id": gw.session_id, "seq": seq})
+    await again.wait_event("RESUMED")
+    names = [p["t"] for p in again.received if p["op"] == 0]
+    assert names[-3:] == ["MESSAGE_CREATE", "MESSAGE_DELETE", "RESUMED"]
+    assert names.count("MESSAGE_UPDATE") == 3
+    await again.close()
+
+
+async def test_empty_progress_steps_still_show_one_preview(
+    sim: Simulator, rest: RawRest, gw: RawGateway
+) -> None:
+    sim.config.progress_steps = ()
+    _, events = await run_imagine(rest, gw, "tiny")
+    updates = [e["d"] for e in events if e["t"] == "MESSAGE_UPDATE"]
+    assert len(updates) == 1 and updates[0]["attachments"][0]["filename"].endswith("_grid_0.webp")
