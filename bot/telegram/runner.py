@@ -46,7 +46,7 @@ POLLING_TIMEOUT_SECONDS = 30
 DOWNLOAD_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 WEBHOOK_PORT = 8443
-WEBHOOK_HOST = "0.0.0.0"
+WEBHOOK_HOST = "0.0.0.0"  # reachable by Telegram or by the TLS-terminating proxy in front
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,9 @@ class TelegramOptions:
     daily_quota: int = DEFAULT_DAILY_QUOTA
     album_wait: float = ALBUM_WAIT_SECONDS
     polling_timeout: int = POLLING_TIMEOUT_SECONDS
-    webhook_url: str = ""
+    webhook_url: str = ""  # empty: long polling
+    webhook_host: str = WEBHOOK_HOST
+    webhook_port: int | None = None  # None: the port of webhook_url, else 8443
     set_commands: bool = True
 
 
@@ -213,8 +215,8 @@ class TelegramFrontend:
         setup_application(app, self.dispatcher, bot=self.bot)
         runner = web.AppRunner(app)
         await runner.setup()
-        port = urlsplit(url).port or WEBHOOK_PORT
-        site = web.TCPSite(runner, WEBHOOK_HOST, port)
+        port = self.options.webhook_port or urlsplit(url).port or WEBHOOK_PORT
+        site = web.TCPSite(runner, self.options.webhook_host, port)
         await site.start()
         await self.bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
         log.info("Telegram webhook listening on port %d, path %s", port, path)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.integration.telegram.conftest import TgStack
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+from tests.integration.telegram.conftest import TgStack, telegram_stack
 
 
 async def test_chinese_prompt_becomes_one_message_from_queued_to_final_photo(tg: TgStack) -> None:
@@ -32,3 +36,20 @@ async def test_chinese_prompt_becomes_one_message_from_queued_to_final_photo(tg:
     assert tg.baidu.received == ["一只可爱的猫在月球上"]
     task = await tg.task_of(result)
     assert task.prompt_en == "https://example.com/ref.png a cute cat on the moon --ar 16:9"
+
+
+async def test_webhook_mode_receives_updates_over_http(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    async with telegram_stack(tmp_path, start=False) as tg:
+        tg.options = replace(tg.options, webhook_url=url, webhook_host="127.0.0.1")
+        await tg.start_bot()
+        await tg.fake.wait_for(lambda: tg.fake.webhook_url == url)
+        alice = tg.fake.user("Alice")
+        chat = tg.fake.private_chat(alice)
+        sent = tg.fake.send_user_message(chat, alice, "a paper boat")
+        result = await tg.wait_result(chat, reply_to=sent.message_id)
+        assert "a paper boat" in (result.caption or "")
+        assert not tg.fake.calls_to("getUpdates")
