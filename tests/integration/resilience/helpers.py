@@ -16,8 +16,12 @@ POLL = 0.01
 HEARTBEAT_MS = 200  # small, so a missing ACK is noticed within half a second
 
 
-def resilience_config(**overrides: Any) -> SimConfig:
-    """A fast simulator with short heartbeats (zombie detection takes two intervals)."""
+def gateway_fault_config(**overrides: Any) -> SimConfig:
+    """A fast simulator with short heartbeats (zombie detection takes two intervals).
+
+    Only for light tests: the simulator shares the event loop with the engine, and a loop stalled
+    for two intervals (image generation under heavy load) looks like a zombie connection.
+    """
     return fast_sim_config(heartbeat_interval_ms=HEARTBEAT_MS, **overrides)
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 
 from mjcore.sim import SimAccount, Simulator
-from tests.integration.resilience.helpers import WAIT, resilience_config
+from tests.integration.conftest import fast_sim_config
+from tests.integration.resilience.helpers import WAIT
 
 START_WAIT = 30.0  # a cold `mjbridge serve` imports a lot before it answers /health
 STOP_WAIT = 10.0
@@ -134,7 +135,7 @@ async def test_sigkill_mid_task_then_restart_finishes_every_task(tmp_path: Path)
     data_dir = tmp_path / "data"
     log_path = tmp_path / "serve.log"
     port = free_port()
-    async with Simulator(resilience_config()) as sim:
+    async with Simulator(fast_sim_config()) as sim:
         account = sim.add_account(name="killed")
         env = product_env(sim, account, data_dir, port)
         base = f"http://127.0.0.1:{port}"

@@ -20,8 +20,8 @@ from mjcore.models import Task, TaskStatus
 from mjcore.notify import Notifier
 from mjcore.sim import Simulator
 from mjcore.store.sqlite import SqliteTaskStore
-from tests.integration.conftest import account_for, endpoints_for, wait_for_task
-from tests.integration.resilience.helpers import WAIT, resilience_config
+from tests.integration.conftest import account_for, endpoints_for, fast_sim_config, wait_for_task
+from tests.integration.resilience.helpers import WAIT
 
 PUBLIC_URL = "http://mjbridge.test"
 FAILING_DELIVERIES = 4
@@ -87,7 +87,7 @@ async def test_every_state_reaches_a_failing_hook_in_order(tmp_path: Path) -> No
     published: list[Task] = []
     async with contextlib.AsyncExitStack() as stack:
         hook = await stack.enter_async_context(FlakyHook(FAILING_DELIVERIES).serving())
-        sim = await stack.enter_async_context(Simulator(resilience_config()))
+        sim = await stack.enter_async_context(Simulator(fast_sim_config()))
         sim_account = sim.add_account(name="hooked")
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=30.0, trust_env=False))
         store = await stack.enter_async_context(SqliteTaskStore(tmp_path / "tasks.db"))

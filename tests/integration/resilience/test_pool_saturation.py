@@ -11,8 +11,8 @@ from pathlib import Path
 from mjcore.accounts import AccountRuntime
 from mjcore.engine import Engine
 from mjcore.models import SubmitCode, SubmitResult, TaskStatus
-from tests.integration.conftest import running_stack
-from tests.integration.resilience.helpers import assert_finished_with_own_job, resilience_config
+from tests.integration.conftest import fast_sim_config, running_stack
+from tests.integration.resilience.helpers import assert_finished_with_own_job
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def answer_of(result: SubmitResult) -> tuple[SubmitCode, int | None]:
 
 
 async def test_sixty_tasks_fill_every_slot_and_queue_exactly(tmp_path: Path) -> None:
-    config = resilience_config(
+    config = fast_sim_config(
         max_concurrent_jobs=CORE_SIZE,
         start_delay_seconds=0.005,
         progress_delay_seconds=0.01,

@@ -12,7 +12,6 @@ from tests.integration.conftest import Stack, running_stack
 from tests.integration.resilience.helpers import (
     WAIT,
     assert_finished_with_own_job,
-    resilience_config,
 )
 
 RETRY_AFTER = 0.5
@@ -27,7 +26,7 @@ def interaction_posts(stack: Stack) -> list[RequestRecord]:
 
 
 async def test_rate_limited_interaction_waits_retry_after_then_succeeds(tmp_path: Path) -> None:
-    async with running_stack(tmp_path, sim_config=resilience_config()) as stack:
+    async with running_stack(tmp_path) as stack:
         [acct] = stack.sim_accounts
         rest = stack.engine.accounts[acct.channel_id].rest
         stack.sim.faults.rate_limit(2, retry_after=RETRY_AFTER, path_contains=INTERACTIONS)
@@ -45,7 +44,7 @@ async def test_rate_limited_interaction_waits_retry_after_then_succeeds(tmp_path
 
 
 async def test_a_burst_of_server_errors_is_retried(tmp_path: Path) -> None:
-    async with running_stack(tmp_path, sim_config=resilience_config()) as stack:
+    async with running_stack(tmp_path) as stack:
         stack.sim.faults.server_error(3, path_contains=INTERACTIONS)
         result = await stack.engine.submit_imagine("a tram in the fog")
         task = await stack.wait_final(result.result or "", timeout=WAIT)
@@ -58,7 +57,7 @@ async def test_a_burst_of_server_errors_is_retried(tmp_path: Path) -> None:
 
 
 async def test_more_server_errors_than_the_retry_bound_fail_the_task(tmp_path: Path) -> None:
-    async with running_stack(tmp_path, sim_config=resilience_config()) as stack:
+    async with running_stack(tmp_path) as stack:
         stack.sim.faults.server_error(RETRY_BOUND + 2, path_contains=INTERACTIONS)
         result = await stack.engine.submit_imagine("a ferry at night")
         task = await stack.wait_final(result.result or "", timeout=GIVE_UP_WAIT)
