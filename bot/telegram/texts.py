@@ -145,7 +145,7 @@ def final_caption(task: Task) -> str:
 
 def prompts_result(task: Task, prompts: Sequence[str]) -> str:
     """A describe or shorten result: the numbered prompts to pick from."""
-    head = _("✅ {title}").format(title=job_title(task))
+    head = _with_prompt(_("✅ {title}").format(title=job_title(task)), task)
     body = "\n\n".join(f"<b>{n}.</b> {esc(p)}" for n, p in enumerate(prompts, start=1))
     if not body and task.final_prompt:
         body = esc(task.final_prompt)

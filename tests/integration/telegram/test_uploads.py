@@ -88,3 +88,21 @@ async def test_original_button_sends_the_file_as_a_document_once(tg: TgStack) ->
     first, second = tg.fake.calls_to("sendDocument")
     assert first.files and not second.files  # the second one re-used the cached file_id
     assert second.params["document"] == document.document["file_id"]
+
+
+async def test_shorten_offers_the_shorter_prompts(tg: TgStack) -> None:
+    alice = tg.fake.user("Alice")
+    chat = tg.fake.private_chat(alice)
+    sent = tg.fake.send_user_message(
+        chat, alice, "/shorten a majestic ancient castle on a cliff above a stormy sea at dusk"
+    )
+    result = await tg.wait_message(
+        chat,
+        lambda m: m.reply_to_message_id == sent.message_id and (m.text or "").startswith("✅"),
+    )
+    assert (result.text or "").startswith("✅ Shorten")
+    labels = [text for text, _ in result.buttons]
+    assert "1️⃣" in labels and len(labels) >= 5, labels
+    tg.press(chat, alice, result, "1️⃣")
+    picked = await tg.wait_result(chat, reply_to=result.message_id)
+    assert (await tg.task_of(picked)).action == "IMAGINE"
