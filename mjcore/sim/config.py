@@ -39,6 +39,9 @@ class SimConfig:
     # session of the user (unverified on real Discord)
     interaction_routing: InteractionRouting = "session"
     success_order: SuccessOrder = "after_first_message"
+    # a button press must send message_flags equal to the target message's flags (64 for
+    # ephemeral messages), as every working proxy does; Discord's own check is unverified
+    check_message_flags: bool = True
     dedupe_nonces: bool = True  # a re-used nonce is accepted (204) but starts nothing
     bot_ack_deadline_seconds: float = 3.0  # bot silent this long -> INTERACTION_FAILURE reason 2
     bot_times_out: bool = False  # every interaction ends in INTERACTION_FAILURE reason 2

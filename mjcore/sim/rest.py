@@ -388,6 +388,14 @@ class RestApi:
                         "Application does not own this message",
                     ),
                 )
+            sent_flags = body.get("message_flags", 0)
+            if self.config.check_message_flags and sent_flags != message.payload.get("flags", 0):
+                raise _Reject(
+                    400,
+                    form_error(
+                        ["message_flags"], "MESSAGE_FLAGS_MISMATCH", "Message flags do not match"
+                    ),
+                )
             if str(data.get("custom_id", "")) not in custom_ids(
                 message.payload.get("components", [])
             ):

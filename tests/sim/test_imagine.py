@@ -487,3 +487,15 @@ async def test_empty_progress_steps_still_show_one_preview(
     _, events = await run_imagine(rest, gw, "tiny")
     updates = [e["d"] for e in events if e["t"] == "MESSAGE_UPDATE"]
     assert len(updates) == 1 and updates[0]["attachments"][0]["filename"].endswith("_grid_0.webp")
+
+
+async def test_press_needs_the_message_flags(sim: Simulator, rest: RawRest, gw: RawGateway) -> None:
+    _, moderation = await rest.imagine("SIM_APPEAL thing", session_id=gw.session_id)
+    message = (await gw.wait_event("MESSAGE_CREATE", nonce=moderation))["d"]
+    appeal = custom_ids(message)[0]
+    wrong = dict(message, flags=0)
+    response, _ = await rest.press(wrong, appeal, session_id=gw.session_id)
+    assert response.status_code == 400 and response.json()["code"] == 50035
+    sim.config.check_message_flags = False
+    response, _ = await rest.press(wrong, appeal, session_id=gw.session_id)
+    assert response.status_code == 204
