@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -167,7 +166,6 @@ async def test_sigkill_mid_task_then_restart_finishes_every_task(tmp_path: Path)
             assert running[vanishing["result"]].result_message_id is None
 
             async with serving(env, tmp_path, log_path):
-                restarted_at = time.monotonic()
                 done = await wait_status(client, posted["result"], {"SUCCESS", "FAILURE"})
                 assert done["status"] == "SUCCESS", done
                 assert done["properties"]["messageHash"] == posted_job.job_id
@@ -189,8 +187,6 @@ async def test_sigkill_mid_task_then_restart_finishes_every_task(tmp_path: Path)
                 )
                 assert gone["status"] == "FAILURE", gone
                 assert "timeout" in gone["failReason"]
-                waited = time.monotonic() - restarted_at
-                assert waited < TIMEOUT_MINUTES * 60 + TIMEOUT_SLACK
 
                 listed = (await client.get("/mj/task/list")).json()
                 assert {t["status"] for t in listed} <= {"SUCCESS", "FAILURE"}
