@@ -41,13 +41,25 @@ from mjcore.midjourney.custom_ids import modal_input_id
 from mjcore.midjourney.match import match
 from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.midjourney.parse import parse_event
-from mjcore.models import AccountConfig, SubmitCode, Task, TaskAction, TaskStatus
+from mjcore.models import (
+    AccountConfig,
+    AccountMode,
+    SubmitCode,
+    Task,
+    TaskAction,
+    TaskStatus,
+)
 
 log = logging.getLogger(__name__)
 
 _READY_WAIT_SECONDS = 60.0
 _MODAL_DELAY_SECONDS = 1.2
-_HISTORY_LIMIT = 100  # messages read back after a restart
+_MODE_TIMEOUT_SECONDS = 30.0
+_HISTORY_LIMIT = 100
+_READY = "READY"
+_FOLLOWED = frozenset(
+    {TaskStatus.SUBMITTED, TaskStatus.IN_PROGRESS}
+)  # messages read back after a restart
 _CLOCK_SKEW_MS = 60_000  # history older than the oldest tracked task minus this is ignored
 _DISCORD_EPOCH_MS = 1_420_070_400_000  # pause between a modal opening and its submit, as clients do
 _IFRAME_PREFIX = "MJ::iframe::"
@@ -110,12 +122,14 @@ class AccountRuntime:
         http: httpx.AsyncClient,
         load_task: Callable[[str], Awaitable[Task | None]],
         on_change: TaskChanged,
+        finished_messages: Callable[[str], Awaitable[set[str]]] | None = None,
         inputs: InputFiles | None = None,
     ) -> None:
         self.config = config
         self._endpoints = endpoints
         self._load_task = load_task
         self._on_change = on_change
+        self._finished_lookup = finished_messages
         self.state = AccountState.CONNECTING if config.enabled else AccountState.DISABLED
         self.reason: str | None = None if config.enabled else "disabled in configuration"
         self.gateway = GatewayClient(
@@ -151,7 +165,10 @@ class AccountRuntime:
         self._last_submit = 0.0
         self._usage_day = ""
         self._usage_count = 0
-        self._tracked: list[str] = []  # tasks followed after a restart, reconciled once ready
+        self._tracked: list[str] = []
+        self._recent_results: deque[str] = deque(
+            maxlen=_HISTORY_LIMIT * 2
+        )  # tasks followed after a restart, reconciled once ready
         self.auto_appeal = False  # press Appeal on "Action needed to continue" once per task
         self.remix = False  # learned from "Remix mode turned on/off" and from opened modals
 
@@ -288,32 +305,59 @@ class AccountRuntime:
     async def _on_first_ready(self) -> None:
         await self.gateway.wait_ready(timeout=3600 * 24 * 365)
         await self._refresh_commands()
-        await self._reconcile()
+        await self._reconcile(self._tracked)
+        self._tracked.clear()
+        await self._apply_mode()
         if self.state is AccountState.CONNECTING:
             self.state = AccountState.READY
         self._ready.set()
         log.info("account ready [account:%s]", self.id)
 
-    async def _reconcile(self) -> None:
-        """Replay recent channel history for tasks that were running before a restart."""
-        tracked = [self._active[t] for t in self._tracked if t in self._active]
-        self._tracked.clear()
+    async def _apply_mode(self) -> None:
+        """Switch the account to its configured speed (fast is Midjourney's default)."""
+        if self.config.mode is AccountMode.FAST:
+            return
+        try:
+            reply = await self.run_command(self.config.mode.value, timeout=_MODE_TIMEOUT_SECONDS)
+        except (MjError, TimeoutError) as exc:
+            log.warning("could not switch to %s [account:%s] %s", self.config.mode, self.id, exc)
+            return
+        log.info("mode %s [account:%s] %s", self.config.mode, self.id, reply.content[:80])
+
+    async def _reconcile(self, task_ids: list[str]) -> None:
+        """Replay recent channel history for tasks whose messages may have been missed
+        (after a restart, or a new gateway session). Results that already finished another
+        task are skipped, so an old identical prompt cannot be taken for a new job."""
+        tracked = [
+            self._active[t]
+            for t in task_ids
+            if t in self._active and self._active[t].status in _FOLLOWED
+        ]
         if not tracked:
             return
         since = min(t.start_time or t.submit_time for t in tracked) - _CLOCK_SKEW_MS
         try:
             history = await self.rest.messages(self.config.channel_id, limit=_HISTORY_LIMIT)
+            finished = await self._finished_messages()
         except MjError as exc:
             log.warning("cannot read channel history [account:%s] %s", self.id, exc.message)
             return
         replayed = 0
         for message in reversed(history):  # oldest first, as they happened
-            if snowflake_ms(str(message.get("id", "0"))) >= since:
+            message_id = str(message.get("id", "0"))
+            if snowflake_ms(message_id) >= since and message_id not in finished:
                 self._events.put_nowait(("MESSAGE_CREATE", message))
                 replayed += 1
         log.info(
             "reconciling %d tasks from %d messages [account:%s]", len(tracked), replayed, self.id
         )
+
+    async def _finished_messages(self) -> set[str]:
+        """Message ids of this account's finished tasks (results already taken)."""
+        known = set(self._recent_results)
+        if self._finished_lookup is not None:
+            known |= await self._finished_lookup(self.id)
+        return known
 
     async def _expire(self, task_id: str) -> None:
         """Fail a tracked task that gets no result within the account's timeout."""
@@ -351,6 +395,10 @@ class AccountRuntime:
                 log.exception("event handling failed [account:%s event:%s]", self.id, name)
 
     async def _handle(self, name: str, data: Mapping[str, Any]) -> None:
+        if name == _READY and self._ready.is_set() and self._group is not None:
+            # a new session (not a resume): events of the gap were never replayed to us
+            self._group.create_task(self._reconcile(list(self._active)))
+            return
         msg = parse_event(name, data, self_user_id=self.gateway.user_id)
         if msg is None or not self._is_ours(msg):
             return
@@ -429,6 +477,8 @@ class AccountRuntime:
             self._group.create_task(self._answer_modal(new))
         if new.is_final:
             self._active.pop(task_id, None)
+            if new.message_id is not None:
+                self._recent_results.append(new.message_id)
             waiter = self._done.get(task_id)
             if waiter is not None and not waiter.done():
                 waiter.set_result(new)
@@ -506,6 +556,12 @@ class AccountRuntime:
         return await self._interact(task, lambda t, nonce: self._payload(t, nonce, uploads))
 
     async def _interact(self, task: Task, build: Callable[[Task, str], dict[str, Any]]) -> bool:
+        try:  # the interaction must name the live session (after op 9 it is a new one)
+            await self.gateway.wait_ready(_READY_WAIT_SECONDS)
+        except (TimeoutError, GatewayClosedError):
+            reason = f"account {self.id} is not connected to Discord"
+            await self._apply(task.id, TaskFailed(reason, now_ms()))
+            return False
         nonce = make_nonce(now_ms())
         submitted = await self._apply(task.id, TaskSubmitted(nonce, now_ms()))
         if submitted is None:
@@ -684,7 +740,7 @@ class AccountRuntime:
         reply = asyncio.ensure_future(
             self.expect(
                 lambda m: (
-                    m.nonce == nonce or (m.interaction_name == name and m.kind in _COMMAND_REPLIES)
+                    m.kind in _COMMAND_REPLIES and (m.nonce == nonce or m.interaction_name == name)
                 ),
                 timeout,
             )

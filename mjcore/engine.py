@@ -33,9 +33,13 @@ from mjcore.events import ModalRequired, TaskCancelled, TaskFailed, TaskRequeued
 from mjcore.media import ImageStore, InputFiles, InputImage, inspect_image
 from mjcore.metrics import AccountSample, Metrics
 from mjcore.midjourney.custom_ids import classify
+from mjcore.midjourney.info import parse_info
+from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.models import (
     ACTIVE_STATUSES,
+    FINAL_STATUSES,
     AccountConfig,
+    AccountMode,
     BotType,
     SubmitCode,
     SubmitResult,
@@ -55,6 +59,7 @@ log = logging.getLogger(__name__)
 ACCOUNTS_NAMESPACE = "accounts"
 DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
 MAX_PROMPT_LENGTH = 8192
+_RECENT_RESULTS = 500  # finished tasks checked when channel history is replayed
 MAX_IMAGE_PROMPTS = 5
 BLEND_DIMENSIONS = {"PORTRAIT": "--ar 2:3", "SQUARE": "--ar 1:1", "LANDSCAPE": "--ar 3:2"}
 _KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
@@ -146,6 +151,7 @@ class Engine:
             load_task=self.store.get,
             on_change=self._changed,
             inputs=self.inputs,
+            finished_messages=self._finished_messages,
         )
         runtime.auto_appeal = self.options.auto_appeal
         return runtime
@@ -217,6 +223,12 @@ class Engine:
         await runtime.gateway.close()
         return runtime.active_tasks(), runtime.queued_task_ids()
 
+    async def _finished_messages(self, account_id: str) -> set[str]:
+        recent = await self.store.list(
+            limit=_RECENT_RESULTS, account_id=account_id, statuses=FINAL_STATUSES
+        )
+        return {t.message_id for t in recent if t.message_id}
+
     async def put_account(self, config: AccountConfig) -> AccountRuntime:
         """Create or replace an account (its runtime restarts; its tasks carry over)."""
         secret_filter.add(config.user_token)
@@ -266,6 +278,40 @@ class Engine:
         """A fresh gateway connection (and a cleared disabled state) for the account."""
         runtime = self._account(account_id)
         return await self.put_account(replace(runtime.config, enabled=True))
+
+    async def account_info(self, account_id: str) -> dict[str, str]:
+        """Midjourney's ``/info`` for the account (subscription, job mode, fast time left...)."""
+        runtime = self._usable(account_id)
+        try:
+            reply = await runtime.run_command("info")
+        except TimeoutError as exc:
+            raise MjError("Midjourney did not answer /info in time", account_id=account_id) from exc
+        if reply.kind is not MessageKind.INFO:
+            raise MjError(_reply_text(reply), account_id=account_id)
+        return parse_info(reply.description or "")
+
+    async def switch_mode(self, account_id: str, mode: AccountMode) -> str:
+        """Run ``/fast``, ``/relax`` or ``/turbo`` on the account and remember the mode."""
+        runtime = self._usable(account_id)
+        try:
+            reply = await runtime.run_command(mode.value)
+        except TimeoutError as exc:
+            raise MjError(
+                f"Midjourney did not answer /{mode.value}", account_id=account_id
+            ) from exc
+        if reply.kind is not MessageKind.MODE_CHANGED:
+            raise MjError(_reply_text(reply), account_id=account_id)
+        runtime.config = replace(runtime.config, mode=mode)
+        await self.store.kv_put(
+            ACCOUNTS_NAMESPACE, account_id, json.dumps(account_to_mapping(runtime.config))
+        )
+        return reply.content
+
+    def _usable(self, account_id: str) -> AccountRuntime:
+        runtime = self._account(account_id)
+        if not runtime.enabled:
+            raise NoAccountError(f"account {account_id} is disabled: {runtime.reason}")
+        return runtime
 
     def _account(self, account_id: str) -> AccountRuntime:
         runtime = self.accounts.get(account_id)
@@ -720,3 +766,9 @@ def _default_modal_value(kind: str, index: int | None, parent: Task | None) -> s
             return prompts[index - 1]
         return ""
     return parent.final_prompt or parent.prompt_en
+
+
+def _reply_text(reply: MjMessage) -> str:
+    if reply.title:
+        return f"[{reply.title}] {reply.description or ''}".strip()
+    return reply.content or "unexpected answer from Midjourney"

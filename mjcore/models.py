@@ -168,6 +168,10 @@ class AccountConfig:
     pace_max_seconds: float = 0.0
     daily_limit: int = 0  # jobs per UTC day, 0 = unlimited
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.mode, AccountMode):
+            object.__setattr__(self, "mode", AccountMode(str(self.mode).lower()))
+
     @property
     def id(self) -> str:
         """The account id is its channel id (the contract's ``discordInstanceId``)."""

@@ -119,3 +119,42 @@ async def test_health_and_metrics_report_accounts_and_tasks(tmp_path: Path) -> N
         assert "mjbridge_task_start_to_finish_seconds_count 1" in text
         for account in stack.sim_accounts:
             assert f'mjbridge_account_up{{account="{account.channel_id}"}} 1' in text
+
+
+async def test_info_and_mode_switching(tmp_path: Path) -> None:
+    async with running_stack(tmp_path, api_secret=SECRET) as stack:
+        account = stack.sim_accounts[0].channel_id
+        info = (await stack.api.get(f"/mj/admin/account/{account}/info")).json()
+        assert info["code"] == 1, info
+        assert info["result"]["Job Mode"] == "Fast"
+        assert "Fast Time Remaining" in info["result"]
+        switched = (
+            await stack.api.post(f"/mj/admin/account/{account}/mode", json={"mode": "relax"})
+        ).json()
+        assert switched["code"] == 1 and switched["description"].startswith("Done!")
+        info = (await stack.api.get(f"/mj/admin/account/{account}/info")).json()
+        assert info["result"]["Job Mode"] == "Relaxed"
+        fetched = (await stack.api.get(f"/mj/account/{account}/fetch")).json()
+        assert fetched["mode"] == "relax"
+        task = await run(stack.api, "/mj/submit/imagine", {"prompt": "a slow snail"})
+        assert task["status"] == "SUCCESS"
+        assert "(relaxed)" in task["properties"]["messageContent"]
+        bad = await stack.api.post(f"/mj/admin/account/{account}/mode", json={"mode": "warp"})
+        assert bad.status_code == 400
+
+
+async def test_configured_relax_mode_is_applied_on_connect(tmp_path: Path) -> None:
+    async with running_stack(tmp_path, account_overrides=[{"mode": "relax"}]) as stack:
+        task = await run(stack.api, "/mj/submit/imagine", {"prompt": "a patient tortoise"})
+        assert "(relaxed)" in task["properties"]["messageContent"]
+
+
+async def test_niji_bot_type(tmp_path: Path) -> None:
+    async with running_stack(tmp_path) as stack:
+        task = await run(
+            stack.api, "/mj/submit/imagine", {"prompt": "a fox spirit", "botType": "NIJI_JOURNEY"}
+        )
+        assert task["status"] == "SUCCESS", task
+        assert task["properties"]["botType"] == "NIJI_JOURNEY"
+        job = stack.sim.job_for_nonce(task["properties"]["nonce"])
+        assert job is not None and job.job_id == task["properties"]["messageHash"]

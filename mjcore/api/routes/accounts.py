@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from mjcore.accounts import AccountRuntime
 from mjcore.api.deps import EngineDep
 from mjcore.config import account_from_mapping
-from mjcore.models import SubmitCode
+from mjcore.models import AccountMode, SubmitCode
 
 router = APIRouter(tags=["accounts"])
 
@@ -102,6 +103,24 @@ async def account_reconnect(account_id: str, engine: EngineDep) -> dict[str, Any
         "description": "Reconnecting",
         "result": account_json(runtime),
     }
+
+
+@admin.get("/account/{account_id}/info")
+async def account_info(account_id: str, engine: EngineDep) -> dict[str, Any]:
+    """Midjourney's ``/info`` for the account."""
+    info = await engine.account_info(account_id)
+    return {"code": SubmitCode.SUCCESS, "description": "Success", "result": info}
+
+
+class ModeRequest(BaseModel):
+    mode: AccountMode
+
+
+@admin.post("/account/{account_id}/mode")
+async def account_mode(account_id: str, body: ModeRequest, engine: EngineDep) -> dict[str, Any]:
+    """Switch the account to fast, relax or turbo (``/fast``, ``/relax``, ``/turbo``)."""
+    reply = await engine.switch_mode(account_id, body.mode)
+    return {"code": SubmitCode.SUCCESS, "description": reply, "result": body.mode.value}
 
 
 @admin.delete("/account/{account_id}")

@@ -270,13 +270,6 @@ async def test_authentication_failure_disables_one_account_and_the_pool_carries_
         assert all(t.is_final for t in await stack.engine.list(limit=100))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "events dispatched between op 9 and the new READY are lost; the account reconciles "
-        "from channel history only on its first READY after a restart (accounts._reconcile)"
-    ),
-)
 async def test_result_posted_while_identifying_anew_still_finishes_the_task(
     tmp_path: Path,
 ) -> None:
@@ -303,14 +296,6 @@ async def test_result_posted_while_identifying_anew_still_finishes_the_task(
         assert_finished_with_own_job(stack, task)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a worker builds the interaction while the gateway has no session after a "
-        "session-ending close: commands.InteractionContext raises ValueError, the task "
-        "fails with 'internal error' (AccountRuntime waits for the first READY only)"
-    ),
-)
 async def test_task_submitted_while_identifying_anew_waits_for_the_new_session(
     tmp_path: Path,
 ) -> None:
