@@ -33,7 +33,14 @@ from mjcore.errors import (
     TaskStateError,
     ValidationError,
 )
-from mjcore.events import InteractionAccepted, ModalOpened, TaskEvent, TaskFailed, TaskSubmitted
+from mjcore.events import (
+    InteractionAccepted,
+    ModalOpened,
+    TaskCancelled,
+    TaskEvent,
+    TaskFailed,
+    TaskSubmitted,
+)
 from mjcore.media import InputFiles
 from mjcore.midjourney import commands
 from mjcore.midjourney.bots import application_id_for
@@ -730,6 +737,25 @@ class AccountRuntime:
         await self.rest.add_reaction(ctx.channel_id, message.message_id or "", _SEED_EMOJI)
         seed = await seeded
         return seed.description or ""
+
+    async def cancel_running(self, task_id: str) -> Task:
+        """Press the job's "Cancel Job" button; the task ends CANCEL."""
+        task = self._active.get(task_id)
+        custom_id = task.extra_value("cancelCustomId") if task else None
+        if task is None or custom_id is None or task.progress_message_id is None:
+            raise TaskStateError(f"task {task_id} cannot be cancelled now", task_id=task_id)
+        payload = commands.button(
+            self._context(task),
+            task.progress_message_id,
+            task.message_flags,
+            custom_id,
+            make_nonce(now_ms()),
+        )
+        await self.rest.interact(dict(payload))
+        cancelled = await self._apply(task_id, TaskCancelled(now_ms()))
+        if cancelled is None:
+            raise TaskStateError(f"task {task_id} finished before it could be cancelled")
+        return cancelled
 
     async def run_command(self, name: str, timeout: float = 30.0) -> MjMessage:
         """Run an option-less command (info, fast, relax, turbo) and return Midjourney's reply."""

@@ -606,6 +606,11 @@ class Engine:
         task = await self.store.get(task_id)
         if task is None:
             raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
+        if task.status in ACTIVE_STATUSES:
+            runtime = self.accounts.get(task.account_id or "")
+            if runtime is None:
+                raise TaskStateError(f"task {task_id} is {task.status}", task_id=task_id)
+            return await runtime.cancel_running(task_id)
         if task.status not in (TaskStatus.NOT_START, TaskStatus.MODAL):
             raise TaskStateError(f"task {task_id} is {task.status}", task_id=task_id)
         from mjcore import lifecycle

@@ -34,6 +34,7 @@ class TaskStarted:
     at: int
     final_prompt: str | None = None
     message_flags: int = 0
+    cancel_custom_id: str | None = None  # the progress message's "Cancel Job" button, if any
 
 
 @dataclass(frozen=True, slots=True)

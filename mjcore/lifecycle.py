@@ -60,8 +60,12 @@ def _interaction(task: Task, event: InteractionAccepted) -> Task:
 
 
 def _started(task: Task, event: TaskStarted) -> Task:
+    extra = task.extra
+    if event.cancel_custom_id:
+        extra = task.with_extra(cancelCustomId=event.cancel_custom_id)
     return replace(
         task,
+        extra=extra,
         status=TaskStatus.IN_PROGRESS,
         progress_message_id=event.message_id,
         final_prompt=event.final_prompt or task.final_prompt,

@@ -59,6 +59,7 @@ _JOB_KINDS = frozenset(
 # Actions whose result content reads like a plain imagine ("**prompt** - <@U> (fast)").
 _IMAGINE_LIKE = frozenset({TaskAction.IMAGINE, TaskAction.REROLL, TaskAction.BLEND})
 _UPDATE = "MESSAGE_UPDATE"
+_CANCEL = "MJ::CancelJob::"
 _OUTCOME_KINDS = frozenset(
     {MessageKind.ERROR, MessageKind.NOTICE, MessageKind.MODERATION, MessageKind.ACCOUNT_ERROR}
 )
@@ -203,7 +204,14 @@ def _job_event(msg: MjMessage, task: Task, now: int) -> TaskEvent | None:
     if kind is MessageKind.START:
         if task.status is TaskStatus.IN_PROGRESS:
             return None
-        return TaskStarted(message_id, now, final_prompt=msg.prompt, message_flags=msg.flags)
+        cancel = next((b.custom_id for b in msg.buttons if b.custom_id.startswith(_CANCEL)), None)
+        return TaskStarted(
+            message_id,
+            now,
+            final_prompt=msg.prompt,
+            message_flags=msg.flags,
+            cancel_custom_id=cancel,
+        )
     if kind is MessageKind.PROGRESS:
         return TaskProgressed(
             message_id,

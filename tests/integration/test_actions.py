@@ -16,7 +16,7 @@ from tests.integration.actions_helpers import (
     submit,
     wait_task,
 )
-from tests.integration.conftest import Stack, running_stack
+from tests.integration.conftest import Stack, fast_sim_config, running_stack
 
 GRID_LABELS = {"U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"}
 
@@ -285,3 +285,21 @@ async def test_remix_mode_opens_modals(tmp_path: Path) -> None:
         assert remixed["status"] == "SUCCESS", remixed
         job = stack.sim.job_for_nonce(remixed["properties"]["nonce"])
         assert job is not None and "glass dolphin" in job.prompt
+
+
+async def test_cancel_a_running_job_with_its_cancel_button(tmp_path: Path) -> None:
+    config = fast_sim_config(ephemeral_progress=True, progress_delay_seconds=0.5)
+    async with running_stack(tmp_path, sim_config=config) as stack:
+        started = await submit(stack.api, "/mj/submit/imagine", {"prompt": "a long voyage"})
+        await wait_task(stack.api, started["result"], statuses=("IN_PROGRESS",))
+        cancelled = (await stack.api.post(f"/mj/task/{started['result']}/cancel")).json()
+        assert cancelled["code"] == 1, cancelled
+        task = (await stack.api.get(f"/mj/task/{started['result']}/fetch")).json()
+        assert task["status"] == "CANCEL"
+        await stack.sim.wait_idle(10)
+        job = stack.sim.job_for_nonce(task["properties"]["nonce"])
+        assert job is not None and job.status == "failed" and job.error == "cancelled"
+        # a queued task is cancelled without Discord, a finished one cannot be
+        done = await run(stack.api, "/mj/submit/imagine", {"prompt": "a short trip"})
+        refused = (await stack.api.post(f"/mj/task/{done['id']}/cancel")).json()
+        assert refused["code"] == 4
