@@ -345,6 +345,25 @@ class Engine:
     def new_task_id(self) -> str:
         return f"{now_ms()}{next(self._ids) % 1000:03d}"
 
+    def _new_task(
+        self,
+        action: TaskAction,
+        bot_type: BotType,
+        notify_hook: str | None,
+        state: str | None,
+        **fields: Any,
+    ) -> Task:
+        """A NOT_START task with a fresh id, submitted now; the global hook unless one is given."""
+        return Task(
+            id=self.new_task_id(),
+            action=action,
+            state=state,
+            submit_time=now_ms(),
+            bot_type=bot_type,
+            notify_hook=notify_hook or self.options.notify_hook,
+            **fields,
+        )
+
     async def _prepare_prompt(self, prompt: str) -> tuple[str, str]:
         """(prompt, English prompt): dashes repaired, Chinese translated, banned words refused."""
         prompt = normalize_dashes(prompt.strip())
@@ -376,16 +395,14 @@ class Engine:
         checked = _check_images(images, most=MAX_IMAGE_PROMPTS)
         prompt, prompt_en = await self._prepare_prompt(prompt)
         runtime = self._choose()
-        task = Task(
-            id=self.new_task_id(),
-            action=TaskAction.IMAGINE,
+        task = self._new_task(
+            TaskAction.IMAGINE,
+            bot_type,
+            notify_hook,
+            state,
             prompt=prompt,
             prompt_en=prompt_en,
             description=f"/imagine {prompt}",
-            state=state,
-            submit_time=now_ms(),
-            bot_type=bot_type,
-            notify_hook=notify_hook or self.options.notify_hook,
         )
         return await self._admit(runtime, task, checked)
 
@@ -399,16 +416,8 @@ class Engine:
     ) -> SubmitResult:
         """``/describe`` an image: four prompts come back in ``finalPrompt``."""
         checked = _check_images([image], least=1, most=1)
-        task_id = self.new_task_id()
-        task = Task(
-            id=task_id,
-            action=TaskAction.DESCRIBE,
-            description=f"/describe {task_id}.{checked[0].extension}",
-            state=state,
-            submit_time=now_ms(),
-            bot_type=bot_type,
-            notify_hook=notify_hook or self.options.notify_hook,
-        )
+        task = self._new_task(TaskAction.DESCRIBE, bot_type, notify_hook, state)
+        task = replace(task, description=f"/describe {task.id}.{checked[0].extension}")
         return await self._admit(self._choose(), task, checked)
 
     async def submit_blend(
@@ -425,17 +434,10 @@ class Engine:
         if ratio is None:
             raise ValidationError("dimensions must be PORTRAIT, SQUARE or LANDSCAPE")
         checked = _check_images(images, least=2, most=5)
-        task_id = self.new_task_id()
-        task = Task(
-            id=task_id,
-            action=TaskAction.BLEND,
-            description=f"/blend {task_id} {len(checked)}",
-            state=state,
-            submit_time=now_ms(),
-            bot_type=bot_type,
-            notify_hook=notify_hook or self.options.notify_hook,
-            extra=(("dimensions", ratio),),
+        task = self._new_task(
+            TaskAction.BLEND, bot_type, notify_hook, state, extra=(("dimensions", ratio),)
         )
+        task = replace(task, description=f"/blend {task.id} {len(checked)}")
         return await self._admit(self._choose(), task, checked)
 
     async def submit_shorten(
@@ -448,16 +450,14 @@ class Engine:
     ) -> SubmitResult:
         """``/shorten``: the analysis and five shorter prompts come back in ``finalPrompt``."""
         prompt, prompt_en = await self._prepare_prompt(prompt)
-        task = Task(
-            id=self.new_task_id(),
-            action=TaskAction.SHORTEN,
+        task = self._new_task(
+            TaskAction.SHORTEN,
+            bot_type,
+            notify_hook,
+            state,
             prompt=prompt,
             prompt_en=prompt_en,
             description=f"/shorten {prompt}",
-            state=state,
-            submit_time=now_ms(),
-            bot_type=bot_type,
-            notify_hook=notify_hook or self.options.notify_hook,
         )
         return await self._admit(self._choose(), task)
 
@@ -507,16 +507,14 @@ class Engine:
         if runtime.at_daily_limit:
             raise NoAccountError(f"account {runtime.id} reached its daily limit", task_id=task_id)
         label = _button_label(parent, custom_id)
-        task = Task(
-            id=self.new_task_id(),
-            action=button.action,
+        task = self._new_task(
+            button.action,
+            parent.bot_type,
+            notify_hook,
+            state,
             prompt=parent.prompt,
             prompt_en=parent.prompt_en,
             description=f"/up {parent.id} {label}",
-            state=state,
-            submit_time=now_ms(),
-            bot_type=parent.bot_type,
-            notify_hook=notify_hook or self.options.notify_hook,
             final_prompt=parent.final_prompt,
             parent_id=parent.id,
             custom_id=custom_id,
