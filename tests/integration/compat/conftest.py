@@ -13,7 +13,7 @@ import httpx
 from PIL import Image
 
 from mjcore.api.app import create_app
-from mjcore.api.compat import CompatOptions, CompatWatcher, compat_routers
+from mjcore.api.compat import CompatOptions, CompatWatcher
 from mjcore.models import Task
 from tests.integration.compat.receiver import CallbackReceiver
 from tests.integration.conftest import Stack, running_stack, wait_for_task
@@ -51,9 +51,7 @@ async def compat_stack(
         options = replace(
             options or CompatOptions(), trigger_callback_url=receiver.url(TRIGGER_HOOK_PATH)
         )
-        app = create_app(base.engine, api_secret=api_secret)
-        for router in compat_routers(options):
-            app.include_router(router)
+        app = create_app(base.engine, api_secret=api_secret, compat=options)
         async with (
             CompatWatcher(base.engine, options=options, http=base.http),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,

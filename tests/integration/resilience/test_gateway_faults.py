@@ -222,6 +222,7 @@ async def test_authentication_failure_disables_one_account_and_the_pool_carries_
 
         opened_before = connections_opened(caplog)
         assert opened_before == 2  # the counter sees both accounts' sockets
+        good_reconnects_before = good_runtime.gateway.reconnects
         stack.sim.faults.close_gateway(bad, 4004, "Authentication failed.")
         failed = await stack.wait_final(by_account[bad.channel_id].id, timeout=WAIT)
 
@@ -251,7 +252,10 @@ async def test_authentication_failure_disables_one_account_and_the_pool_carries_
 
         # no reconnect storm: nothing reconnects the disabled account
         await asyncio.sleep(STORM_WINDOW)
-        assert connections_opened(caplog) == opened_before
+        # (a loaded machine may make the healthy account reconnect now and then: that is allowed)
+        good_reconnects = good_runtime.gateway.reconnects - good_reconnects_before
+        assert connections_opened(caplog) - opened_before <= good_reconnects
+        assert bad_runtime.gateway.reconnects == 0
         assert user_sessions(stack, bad.user_id) == 1
         assert stack.sim.hub.live_connections(bad.user_id) == []
         assert bad_runtime.gateway.reconnects == 0
