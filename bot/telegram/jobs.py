@@ -6,6 +6,7 @@ final state is not delivered yet), plus ``tg.pending`` for ForceReply prompts th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -78,10 +79,18 @@ class PendingInput:
 
 
 class JobStore:
-    """Job records and pending inputs over ``TaskStore`` key/value tables."""
+    """Job records and pending inputs over ``TaskStore`` key/value tables.
+
+    ``pending_lock(chat)`` is held while a ForceReply prompt is sent and recorded, and while a
+    reply is looked up, so a quick reply never misses the prompt it answers.
+    """
 
     def __init__(self, store: TaskStore) -> None:
         self._store = store
+        self._pending_locks: dict[int, asyncio.Lock] = {}
+
+    def pending_lock(self, chat_id: int) -> asyncio.Lock:
+        return self._pending_locks.setdefault(chat_id, asyncio.Lock())
 
     async def put(self, record: JobRecord) -> None:
         await self._store.kv_put(JOB_NS, record.task_id, record.to_json())

@@ -86,21 +86,21 @@ async def _ask_if_needed(outcome: Outcome, who: Requester, jobs: JobStore, bot: 
     if not isinstance(outcome, ModalNeeded) or who.reply_to is None:
         return
     reply = ReplyParameters(message_id=who.reply_to, allow_sending_without_reply=True)
-    if outcome.kind == _REGION_KIND:
-        sent = await bot.send_message(
-            who.chat_id, texts.ask_region(), reply_markup=keyboards.region_keyboard(),
-            reply_parameters=reply,
-        )  # fmt: skip
-    else:
-        sent = await bot.send_message(
-            who.chat_id,
-            texts.ask_modal_text(
-                outcome.kind, outcome.suggestion, texts.mention(who.user_id, who.name)
-            ),
-            reply_markup=keyboards.force_reply(texts.input_placeholder(outcome.kind)),
-        )
-    pending = PendingInput(outcome.task_id, who.user_id, InputKind.MODAL, who.reply_to)
-    await jobs.put_pending(who.chat_id, sent.message_id, pending)
+    async with jobs.pending_lock(who.chat_id):
+        if outcome.kind == _REGION_KIND:
+            sent = await bot.send_message(
+                who.chat_id, texts.ask_region(), reply_markup=keyboards.region_keyboard(),
+                reply_parameters=reply,
+            )  # fmt: skip
+        else:
+            user = texts.mention(who.user_id, who.name)
+            sent = await bot.send_message(
+                who.chat_id,
+                texts.ask_modal_text(outcome.kind, outcome.suggestion, user),
+                reply_markup=keyboards.force_reply(texts.input_placeholder(outcome.kind)),
+            )
+        pending = PendingInput(outcome.task_id, who.user_id, InputKind.MODAL, who.reply_to)
+        await jobs.put_pending(who.chat_id, sent.message_id, pending)
 
 
 async def region(
@@ -122,16 +122,17 @@ async def region(
         return
     await callback.answer()
     user = callback.from_user
-    sent = await bot.send_message(
-        message.chat.id,
-        texts.ask_modal_text(_REGION_KIND, "", texts.mention(user.id, user.full_name)),
-        reply_markup=keyboards.force_reply(texts.input_placeholder(_REGION_KIND)),
-    )
     chosen = PendingInput(
         pending.task_id, pending.owner_id, pending.kind, pending.reply_to, callback_data.area
     )
-    await jobs.put_pending(message.chat.id, sent.message_id, chosen)
-    await jobs.drop_pending(message.chat.id, message.message_id)
+    async with jobs.pending_lock(message.chat.id):
+        sent = await bot.send_message(
+            message.chat.id,
+            texts.ask_modal_text(_REGION_KIND, "", texts.mention(user.id, user.full_name)),
+            reply_markup=keyboards.force_reply(texts.input_placeholder(_REGION_KIND)),
+        )
+        await jobs.put_pending(message.chat.id, sent.message_id, chosen)
+        await jobs.drop_pending(message.chat.id, message.message_id)
     try:
         await message.edit_reply_markup(reply_markup=None)
     except TelegramAPIError as exc:

@@ -68,7 +68,8 @@ class PendingReply(Filter):
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
             return False
-        pending: PendingInput | None = await jobs.pending(message.chat.id, replied.message_id)
+        async with jobs.pending_lock(message.chat.id):
+            pending: PendingInput | None = await jobs.pending(message.chat.id, replied.message_id)
         return False if pending is None else {"pending": pending}
 
 
