@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from mjcore import lifecycle
+from mjcore.clock import now_ms, snowflake_ms, utc_day
 from mjcore.discord.gateway import GatewayClient
 from mjcore.discord.rest import DiscordRest
 from mjcore.discord.snowflake import make_nonce
@@ -31,7 +32,6 @@ from mjcore.errors import (
     GatewayClosedError,
     MjError,
     TaskStateError,
-    ValidationError,
 )
 from mjcore.events import (
     InteractionAccepted,
@@ -41,9 +41,9 @@ from mjcore.events import (
     TaskFailed,
     TaskSubmitted,
 )
+from mjcore.interactions import InteractionBuilder, Upload
 from mjcore.media import InputFiles
 from mjcore.midjourney import commands
-from mjcore.midjourney.bots import application_id_for
 from mjcore.midjourney.custom_ids import modal_input_id
 from mjcore.midjourney.match import match
 from mjcore.midjourney.messages import MessageKind, MjMessage
@@ -56,6 +56,7 @@ from mjcore.models import (
     TaskAction,
     TaskStatus,
 )
+from mjcore.uploads import upload_inputs
 
 log = logging.getLogger(__name__)
 
@@ -101,22 +102,6 @@ class Admission:
     ahead: int = 0
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _utc_day() -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime())
-
-
-def snowflake_ms(snowflake: str) -> int:
-    """Unix milliseconds at which a Discord snowflake was made (0 if it is not one)."""
-    try:
-        return (int(snowflake) >> 22) + _DISCORD_EPOCH_MS
-    except ValueError:
-        return 0
-
-
 TaskChanged = Callable[[Task], Awaitable[None]]
 
 
@@ -155,7 +140,7 @@ class AccountRuntime:
             upload_server=endpoints.upload_server,
             account_id=config.id,
         )
-        self._commands = commands.CommandIndex.default()
+        self.build = InteractionBuilder(config, lambda: self.gateway.session_id)
         self._events: asyncio.Queue[tuple[str, Mapping[str, Any]]] = asyncio.Queue()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._busy = 0
@@ -218,10 +203,10 @@ class AccountRuntime:
 
     @property
     def used_today(self) -> int:
-        return self._usage_count if self._usage_day == _utc_day() else 0
+        return self._usage_count if self._usage_day == utc_day() else 0
 
     def _count_usage(self) -> None:
-        today = _utc_day()
+        today = utc_day()
         if self._usage_day != today:
             self._usage_day, self._usage_count = today, 0
         self._usage_count += 1
@@ -387,7 +372,8 @@ class AccountRuntime:
                 "command index unavailable, using built-in ids [account:%s] %s", self.id, exc
             )
             return
-        self._commands = self._commands.merged(commands.CommandIndex.from_payload(payload))
+        fetched = commands.CommandIndex.from_payload(payload)
+        self.build.commands = self.build.commands.merged(fetched)
 
     # ----------------------------------------------------------------- gateway events
     def _on_dispatch(self, name: str, data: Mapping[str, Any]) -> None:
@@ -455,9 +441,7 @@ class AccountRuntime:
         self._group.create_task(
             self._interact(
                 appealed,
-                lambda t, nonce: dict(
-                    commands.button(self._context(t), message_id, flags, appeal.custom_id, nonce)
-                ),
+                lambda t, nonce: self.build.button(t, message_id, flags, appeal.custom_id, nonce),
             )
         )
         return True
@@ -560,7 +544,7 @@ class AccountRuntime:
         except MjError as exc:
             await self._apply(task.id, TaskFailed(f"upload failed: {exc.message}", now_ms()))
             return False
-        return await self._interact(task, lambda t, nonce: self._payload(t, nonce, uploads))
+        return await self._interact(task, lambda t, nonce: self.build.for_task(t, nonce, uploads))
 
     async def _interact(self, task: Task, build: Callable[[Task, str], dict[str, Any]]) -> bool:
         try:  # the interaction must name the live session (after op 9 it is a new one)
@@ -591,69 +575,16 @@ class AccountRuntime:
             return False
         return False
 
-    async def _prepare(self, task: Task) -> tuple[Task, list[tuple[str, str]]]:
-        """Upload the task's input images; image prompts also need a CDN URL in the prompt."""
+    async def _prepare(self, task: Task) -> tuple[Task, list[Upload]]:
+        """Upload the task's input images (the Vary (Region) mask is not for Discord)."""
         if task.action is TaskAction.INPAINT:
-            return task, []  # the mask goes to the Vary (Region) editor, not to Discord
+            return task, []
         images = await self._inputs.get(task.id)
-        uploads: list[tuple[str, str]] = []
-        for i, image in enumerate(images):
-            filename = f"{task.id}_{i}.{image.extension}"
-            uploaded = await self.rest.upload(
-                self.config.channel_id, filename, image.data, image.content_type
-            )
-            uploads.append((filename, uploaded))
-        if task.action is not TaskAction.IMAGINE or not uploads:
-            return task, uploads
-        urls: list[str] = []
-        for filename, uploaded in uploads:
-            sent = await self.rest.send_message(
-                self.config.channel_id,
-                f"upload image: {uploaded}",
-                [{"id": "0", "filename": filename, "uploaded_filename": uploaded}],
-            )
-            urls.append(str(sent["attachments"][0]["url"]))
-        prompt_en = " ".join([*urls, task.prompt_en])
-        updated = replace(task, image_urls=tuple(urls), prompt_en=prompt_en)
-        self._active[task.id] = updated
-        await self._on_change(updated)
-        return updated, []
-
-    def _context(self, task: Task, *, dm: bool = False) -> commands.InteractionContext:
-        channel = self.config.dm_channel_id if dm else self.config.channel_id
-        if channel is None:
-            raise ValidationError(f"account {self.id} has no dm_channel_id")
-        return commands.InteractionContext(
-            guild_id=None if dm else self.config.guild_id,
-            channel_id=channel,
-            session_id=self.gateway.session_id or "",
-            application_id=application_id_for(task.bot_type),
-        )
-
-    def _payload(self, task: Task, nonce: str, uploads: list[tuple[str, str]]) -> dict[str, Any]:
-        ctx = self._context(task)
-        app = ctx.application_id
-        if task.custom_id is not None and task.referenced_message_id is not None:
-            return dict(
-                commands.button(
-                    ctx, task.referenced_message_id, task.message_flags, task.custom_id, nonce
-                )
-            )
-        if task.action is TaskAction.IMAGINE:
-            cmd = self._commands.require("imagine", app)
-            return dict(commands.imagine(ctx, cmd, task.prompt_en, nonce))
-        if task.action is TaskAction.DESCRIBE and uploads:
-            filename, uploaded = uploads[0]
-            cmd = self._commands.require("describe", app)
-            return dict(commands.describe(ctx, cmd, uploaded, filename, nonce))
-        if task.action is TaskAction.BLEND and len(uploads) >= 2:
-            cmd = self._commands.require("blend", app)
-            dimensions = task.extra_value("dimensions") or "--ar 1:1"
-            return dict(commands.blend(ctx, cmd, uploads, dimensions, nonce))
-        if task.action is TaskAction.SHORTEN:
-            cmd = self._commands.require("shorten", app)
-            return dict(commands.shorten(ctx, cmd, task.prompt_en, nonce))
-        raise MjError(f"cannot build an interaction for {task.action}", task_id=task.id)
+        updated, uploads = await upload_inputs(self.rest, self.config.channel_id, task, images)
+        if updated is not task:
+            self._active[task.id] = updated
+            await self._on_change(updated)
+        return updated, uploads
 
     # ----------------------------------------------------------------- modals
     async def _answer_modal(self, task: Task) -> None:
@@ -666,17 +597,13 @@ class AccountRuntime:
             await self._submit_region(task, modal_id.removeprefix(_IFRAME_PREFIX), value)
             return
         try:
-            input_id = modal_input_id(modal_id)
+            modal_input_id(modal_id)
         except ValueError:
             await self._apply(task.id, TaskFailed(f"unknown modal {modal_id}", now_ms()))
             return
-        ctx = self._context(task)
         log.info("answering modal [task:%s modal:%s]", task.id, modal_id)
         await self._interact(
-            task,
-            lambda t, nonce: dict(
-                commands.modal_submit(ctx, interaction_id, modal_id, input_id, value, nonce)
-            ),
+            task, lambda t, nonce: self.build.modal(t, interaction_id, modal_id, value, nonce)
         )
 
     async def _submit_region(self, task: Task, token: str, prompt: str) -> None:
@@ -715,26 +642,23 @@ class AccountRuntime:
         job_id = task.message_hash
         if job_id is None:
             raise TaskStateError(f"task {task.id} has no Midjourney job id", task_id=task.id)
-        ctx = self._context(task, dm=True)
-        cmd = self._commands.require("show", ctx.application_id)
+        dm = self.build.context(task.bot_type, dm=True).channel_id
         shown = asyncio.ensure_future(
             self.expect(
                 lambda m: (
-                    m.channel_id == ctx.channel_id
-                    and m.kind is MessageKind.RESULT
-                    and m.job_id == job_id
+                    m.channel_id == dm and m.kind is MessageKind.RESULT and m.job_id == job_id
                 ),
                 timeout,
             )
         )
         await asyncio.sleep(0)
-        await self.rest.interact(dict(commands.show(ctx, cmd, job_id, make_nonce(now_ms()))))
+        await self.rest.interact(self.build.show(task, job_id, make_nonce(now_ms())))
         message = await shown
         seeded = asyncio.ensure_future(
             self.expect(lambda m: m.kind is MessageKind.SEED and m.job_id == job_id, timeout)
         )
         await asyncio.sleep(0)
-        await self.rest.add_reaction(ctx.channel_id, message.message_id or "", _SEED_EMOJI)
+        await self.rest.add_reaction(dm, message.message_id or "", _SEED_EMOJI)
         seed = await seeded
         return seed.description or ""
 
@@ -744,14 +668,10 @@ class AccountRuntime:
         custom_id = task.extra_value("cancelCustomId") if task else None
         if task is None or custom_id is None or task.progress_message_id is None:
             raise TaskStateError(f"task {task_id} cannot be cancelled now", task_id=task_id)
-        payload = commands.button(
-            self._context(task),
-            task.progress_message_id,
-            task.message_flags,
-            custom_id,
-            make_nonce(now_ms()),
+        payload = self.build.button(
+            task, task.progress_message_id, task.message_flags, custom_id, make_nonce(now_ms())
         )
-        await self.rest.interact(dict(payload))
+        await self.rest.interact(payload)
         cancelled = await self._apply(task_id, TaskCancelled(now_ms()))
         if cancelled is None:
             raise TaskStateError(f"task {task_id} finished before it could be cancelled")
@@ -759,10 +679,8 @@ class AccountRuntime:
 
     async def run_command(self, name: str, timeout: float = 30.0) -> MjMessage:
         """Run an option-less command (info, fast, relax, turbo) and return Midjourney's reply."""
-        probe = Task(id="command", action=TaskAction.ACTION)
-        ctx = self._context(probe)
-        cmd = self._commands.require(name, ctx.application_id)
         nonce = make_nonce(now_ms())
+        payload = self.build.command(name, nonce)
         reply = asyncio.ensure_future(
             self.expect(
                 lambda m: (
@@ -772,7 +690,7 @@ class AccountRuntime:
             )
         )
         await asyncio.sleep(0)
-        await self.rest.interact(dict(commands.simple(ctx, cmd, nonce)))
+        await self.rest.interact(payload)
         return await reply
 
     def with_task(self, task: Task) -> Task:

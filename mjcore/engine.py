@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints, now_ms
+from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints
+from mjcore.clock import now_ms
 from mjcore.config import account_from_mapping, account_to_mapping
 from mjcore.contract import task_json
 from mjcore.errors import (

@@ -14,7 +14,6 @@ from uuid import uuid4
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
-from mjcore.accounts import now_ms
 from mjcore.api.compat.bodies import BodyError, query_mapping, read_mapping
 from mjcore.api.compat.links import image_link
 from mjcore.api.compat.node.book import NodeBook
@@ -31,6 +30,7 @@ from mjcore.api.compat.node.records import (
 from mjcore.api.compat.owners import task_for_message
 from mjcore.api.compat.submits import RefusalKind, SubmitRefused, accepted_task_id
 from mjcore.api.deps import EngineDep
+from mjcore.clock import now_ms
 from mjcore.engine import Engine
 from mjcore.errors import (
     BannedPromptError,

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from mjcore.accounts import AccountRuntime, now_ms
+from mjcore.accounts import AccountRuntime
 from mjcore.api.compat.bodies import query_mapping
 from mjcore.api.compat.links import discord_image_link, image_link, preview_image_link
 from mjcore.api.compat.options import CompatOptions
@@ -39,6 +39,7 @@ from mjcore.api.compat.token.shapes import (
 )
 from mjcore.api.compat.uploads import image_extension
 from mjcore.api.deps import EngineDep
+from mjcore.clock import now_ms
 from mjcore.engine import Engine
 from mjcore.errors import BannedPromptError, MjError, NoAccountError, QueueFullError
 from mjcore.midjourney.messages import MessageKind, MjMessage
