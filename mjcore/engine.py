@@ -10,7 +10,6 @@ import contextlib
 import itertools
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -23,7 +22,6 @@ from mjcore.clock import now_ms
 from mjcore.config import account_from_mapping, account_to_mapping
 from mjcore.contract import task_json
 from mjcore.errors import (
-    BannedPromptError,
     MjError,
     NoAccountError,
     TaskNotFoundError,
@@ -31,7 +29,15 @@ from mjcore.errors import (
     ValidationError,
 )
 from mjcore.events import ModalRequired, TaskCancelled, TaskFailed, TaskRequeued
-from mjcore.media import ImageStore, InputFiles, InputImage, inspect_image
+from mjcore.inputs import (
+    BLEND_DIMENSIONS,
+    MAX_IMAGE_PROMPTS,
+    check_images,
+    default_modal_value,
+    prepare_prompt,
+    valid_zoom,
+)
+from mjcore.media import ImageStore, InputFiles, InputImage
 from mjcore.metrics import AccountSample, Metrics
 from mjcore.midjourney.custom_ids import classify
 from mjcore.midjourney.info import parse_info
@@ -53,18 +59,12 @@ from mjcore.pool import ChooseRule, choose_account
 from mjcore.redact import secret_filter
 from mjcore.store.base import TaskStore
 from mjcore.translate.base import NullTranslator, Translator
-from mjcore.translate.prompt import has_chinese, normalize_dashes, translate_prompt
 
 log = logging.getLogger(__name__)
 
 ACCOUNTS_NAMESPACE = "accounts"
 DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
-MAX_PROMPT_LENGTH = 8192
 _RECENT_RESULTS = 500  # finished tasks checked when channel history is replayed
-MAX_IMAGE_PROMPTS = 5
-BLEND_DIMENSIONS = {"PORTRAIT": "--ar 2:3", "SQUARE": "--ar 1:1", "LANDSCAPE": "--ar 3:2"}
-_KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
-_ZOOM = re.compile(r"--zoom\s+(?P<value>\d+(?:\.\d+)?)\b")
 _CHANGE_PREFIX = {
     TaskAction.UPSCALE: "MJ::JOB::upsample::{index}::",
     TaskAction.VARIATION: "MJ::JOB::variation::{index}::",
@@ -366,22 +366,7 @@ class Engine:
         )
 
     async def _prepare_prompt(self, prompt: str) -> tuple[str, str]:
-        """(prompt, English prompt): dashes repaired, Chinese translated, banned words refused."""
-        prompt = normalize_dashes(prompt.strip())
-        if not prompt:
-            raise ValidationError("prompt must not be empty")
-        if len(prompt) > MAX_PROMPT_LENGTH:
-            raise ValidationError(f"prompt is longer than {MAX_PROMPT_LENGTH} characters")
-        prompt_en = prompt
-        if has_chinese(prompt):
-            prompt_en = await translate_prompt(prompt, self._translator)
-        if self._banned is not None:
-            word = self._banned.check(prompt_en)
-            if word is not None:
-                raise BannedPromptError(
-                    "prompt contains a banned word", banned_word=word, prompt_en=prompt_en
-                )
-        return prompt, prompt_en
+        return await prepare_prompt(prompt, self._translator, self._banned)
 
     async def submit_imagine(
         self,
@@ -393,7 +378,7 @@ class Engine:
         state: str | None = None,
     ) -> SubmitResult:
         """``/imagine``; ``images`` are image prompts, uploaded and put in front of the prompt."""
-        checked = _check_images(images, most=MAX_IMAGE_PROMPTS)
+        checked = check_images(images, most=MAX_IMAGE_PROMPTS)
         prompt, prompt_en = await self._prepare_prompt(prompt)
         runtime = self._choose()
         task = self._new_task(
@@ -416,7 +401,7 @@ class Engine:
         state: str | None = None,
     ) -> SubmitResult:
         """``/describe`` an image: four prompts come back in ``finalPrompt``."""
-        checked = _check_images([image], least=1, most=1)
+        checked = check_images([image], least=1, most=1)
         task = self._new_task(TaskAction.DESCRIBE, bot_type, notify_hook, state)
         task = replace(task, description=f"/describe {task.id}.{checked[0].extension}")
         return await self._admit(self._choose(), task, checked)
@@ -434,7 +419,7 @@ class Engine:
         ratio = BLEND_DIMENSIONS.get(dimensions.upper())
         if ratio is None:
             raise ValidationError("dimensions must be PORTRAIT, SQUARE or LANDSCAPE")
-        checked = _check_images(images, least=2, most=5)
+        checked = check_images(images, least=2, most=5)
         task = self._new_task(
             TaskAction.BLEND, bot_type, notify_hook, state, extra=(("dimensions", ratio),)
         )
@@ -560,14 +545,14 @@ class Engine:
             raise NoAccountError(f"account {task.account_id} is unavailable", task_id=task_id)
         parent = await self.store.get(task.parent_id or "")
         button = classify(task.custom_id)
-        value = (prompt or "").strip() or _default_modal_value(button.kind, button.index, parent)
+        value = (prompt or "").strip() or default_modal_value(button.kind, button.index, parent)
         checked: list[InputImage] = []
-        if button.kind == "CustomZoom" and not _valid_zoom(value):
+        if button.kind == "CustomZoom" and not valid_zoom(value):
             raise ValidationError("Custom Zoom needs --zoom with a value from 1 to 2 in the prompt")
         if button.kind == "Inpaint":
             if mask is None:
                 raise ValidationError("Vary (Region) needs maskBase64")
-            checked = _check_images([mask], least=1, most=1)
+            checked = check_images([mask], least=1, most=1)
         if value:
             value, value_en = await self._prepare_prompt(value)
         else:
@@ -736,40 +721,6 @@ def _button_label(parent: Task, custom_id: str) -> str:
         if button.custom_id == custom_id:
             return button.label or button.emoji or custom_id
     return custom_id
-
-
-def _check_images(images: Sequence[bytes], *, least: int = 0, most: int) -> list[InputImage]:
-    if not least <= len(images) <= most:
-        raise ValidationError(f"between {least} and {most} images are needed, got {len(images)}")
-    return [inspect_image(data) for data in images]
-
-
-def _valid_zoom(prompt: str) -> bool:
-    found = _ZOOM.search(prompt)
-    return found is not None and 1.0 <= float(found["value"]) <= 2.0
-
-
-def numbered_prompts(text: str) -> list[str]:
-    """The prompts of a describe or shorten result ("1️⃣ …\\n\\n2️⃣ …")."""
-    parts: list[str] = []
-    for line in re.split(r"\n\s*\n|\n", text):
-        line = line.strip()
-        for cap in _KEYCAPS:
-            if line.startswith(cap):
-                parts.append(line.removeprefix(cap).strip())
-    return parts
-
-
-def _default_modal_value(kind: str, index: int | None, parent: Task | None) -> str:
-    """What Midjourney pre-fills the modal with: the picked prompt or the parent's prompt."""
-    if parent is None:
-        return ""
-    if kind in ("PicReader", "PromptAnalyzer") and index is not None:
-        prompts = numbered_prompts(parent.final_prompt or "")
-        if 1 <= index <= len(prompts):
-            return prompts[index - 1]
-        return ""
-    return parent.final_prompt or parent.prompt_en
 
 
 def _reply_text(reply: MjMessage) -> str:

@@ -15,7 +15,13 @@ import logging
 from dataclasses import dataclass, replace
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardMarkup,
@@ -32,8 +38,9 @@ from bot.telegram.i18n import use_locale
 from bot.telegram.jobs import JobRecord, JobStore, MessageKind
 from bot.telegram.limiter import FloodLimiter, is_group, is_not_modified
 from bot.telegram.users import UserStore
-from mjcore.engine import Engine, numbered_prompts
+from mjcore.engine import Engine
 from mjcore.errors import MjError
+from mjcore.inputs import numbered_prompts
 from mjcore.models import Task, TaskAction, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,7 @@ FINAL_ATTEMPTS = 4
 FINAL_RETRY_SECONDS = 1.0
 _PROMPT_ACTIONS = frozenset({TaskAction.DESCRIBE, TaskAction.SHORTEN})
 _RETRYABLE_ACTIONS = frozenset({TaskAction.IMAGINE, TaskAction.SHORTEN})
+_TRANSIENT = (TelegramNetworkError, TelegramRetryAfter, TelegramServerError)
 _GONE_MARKERS = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 View = tuple[str, str | None]  # (text or caption, preview image URL)
@@ -265,7 +273,7 @@ class JobTracker:
             try:
                 await self._deliver(job, task)
                 break
-            except (TelegramNetworkError, DeliveryError, MjError) as exc:
+            except (*_TRANSIENT, DeliveryError, MjError) as exc:
                 log.warning("final delivery failed [task:%s attempt:%d] %s", task.id, attempt, exc)
                 if attempt == FINAL_ATTEMPTS:
                     await self._deliver_failure_notice(job, task)
@@ -324,23 +332,44 @@ class JobTracker:
         caption = texts.final_caption(task)
         markup = await self.result_keyboard(task, record, original=True)
         as_document = record.as_document
+        kind = MessageKind.DOCUMENT if as_document else MessageKind.PHOTO
         media = await self.media(task, caption, as_document=as_document)
         try:
-            sent = await self._bot.edit_message_media(
+            sent = await self._edit_media(job, media, markup, kind)
+        except TelegramBadRequest as exc:
+            if is_not_modified(exc):
+                return
+            if not isinstance(media.media, str):
+                raise
+            # a cached file id Telegram no longer accepts: upload the image again
+            log.info("cached file id refused [task:%s] %s", task.id, exc)
+            await self._files.forget(task.id, Variant.DOCUMENT if as_document else Variant.PHOTO)
+            media = await self.media(task, caption, as_document=as_document)
+            sent = await self._edit_media(job, media, markup, kind)
+        if isinstance(sent, Message):
+            await self.remember_file(task.id, sent)
+        job.record = replace(job.record, kind=kind)
+
+    async def _edit_media(
+        self,
+        job: _Job,
+        media: InputMediaPhoto | InputMediaDocument,
+        markup: InlineKeyboardMarkup | None,
+        kind: MessageKind,
+    ) -> Message | bool:
+        """Edit the job's message into ``media``; a deleted message is sent anew."""
+        record = job.record
+        try:
+            return await self._bot.edit_message_media(
                 media=media, chat_id=record.chat_id, message_id=record.message_id,
                 reply_markup=markup,
             )  # fmt: skip
         except TelegramBadRequest as exc:
-            if is_not_modified(exc):
-                return
             if not _gone(exc):
                 raise
-            sent = await self._send_media(record.chat_id, media, markup)
-            await self._moved(job, sent, MessageKind.DOCUMENT if as_document else MessageKind.PHOTO)
-        kind = MessageKind.DOCUMENT if as_document else MessageKind.PHOTO
-        if isinstance(sent, Message):
-            await self.remember_file(task.id, sent)
-        job.record = replace(job.record, kind=kind)
+        sent = await self._send_media(record.chat_id, media, markup)
+        await self._moved(job, sent, kind)
+        return sent
 
     async def _moved(self, job: _Job, sent: Message, kind: MessageKind) -> None:
         job.record = replace(job.record, message_id=sent.message_id, kind=kind)

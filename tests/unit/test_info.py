@@ -21,3 +21,18 @@ def test_info_lines_become_a_dict() -> None:
     assert info["Queued Jobs (fast)"] == "0"
     assert len(info) == 7
     assert parse_info("no info here") == {}
+
+
+def test_numbered_prompts_and_zoom_checks() -> None:
+    from mjcore.inputs import numbered_prompts, valid_zoom
+
+    described = "1️⃣ a red cat --ar 4:3\n\n2️⃣ a cat, red\n\n3️⃣ cat\n\n4️⃣ feline --ar 1:1"
+    assert numbered_prompts(described) == [
+        "a red cat --ar 4:3",
+        "a cat, red",
+        "cat",
+        "feline --ar 1:1",
+    ]
+    assert numbered_prompts("no prompts") == []
+    assert valid_zoom("cat --zoom 1.5") and valid_zoom("cat --zoom 2")
+    assert not valid_zoom("cat --zoom 2.5") and not valid_zoom("cat")

@@ -32,7 +32,7 @@ from mjcore.api.compat.trigger.shapes import (
 )
 from mjcore.api.compat.uploads import UploadStore, image_extension, stem_of, upload_root
 from mjcore.api.deps import EngineDep
-from mjcore.engine import MAX_PROMPT_LENGTH, Engine
+from mjcore.engine import Engine
 from mjcore.errors import (
     BannedPromptError,
     MjError,
@@ -42,6 +42,7 @@ from mjcore.errors import (
     TaskStateError,
     ValidationError,
 )
+from mjcore.inputs import MAX_PROMPT_LENGTH
 from mjcore.models import SubmitResult
 
 log = logging.getLogger(__name__)
