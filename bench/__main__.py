@@ -1,0 +1,95 @@
+"""``python -m bench [NAME ...] [--quick] [--no-record] [--profile]``: run benchmarks.
+
+Prints the results table and appends it, dated and with the machine's description, to
+``bench/RESULTS.md`` (unless ``--no-record``). Names: see ``bench.BENCHMARKS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench import BENCHMARKS
+from bench.machine import commit, describe
+from bench.paths import WORK_ROOT
+from bench.report import Figure, append_results, section, table
+from bench.stack import configure_logging
+
+KEPT_RUNS = 5
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="small sizes, for smoke runs")
+    parser.add_argument("--no-record", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument(
+        "--profile", action="store_true", help="write profiles of in-process work to the run dir"
+    )
+    return parser
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+async def _run_all(names: list[str], *, quick: bool, profile: bool, workdir: Path) -> list[Figure]:
+    figures: list[Figure] = []
+    for name in names:
+        _write(f"running {name} ...")
+        started = time.monotonic()
+        bench_dir = workdir / name
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            found = await BENCHMARKS[name](quick=quick, workdir=bench_dir, profile=profile)
+        except Exception as exc:
+            traceback.print_exc()
+            found = [Figure(name, "run", None, note=f"failed: {type(exc).__name__}: {exc}")]
+        figures.extend(found)
+        _write(table(found))
+        _write(f"{name} took {time.monotonic() - started:.0f} s\n")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    names = list(args.names) or list(BENCHMARKS)
+    run_id = time.strftime("%Y%m%d-%H%M%S")
+    workdir = WORK_ROOT / "runs" / run_id
+    workdir.mkdir(parents=True, exist_ok=True)
+    configure_logging(workdir / "mjbridge.log")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    machine = f"{describe()}; load average {load:.2f} at start"
+    _write(f"mjbridge benchmarks: {', '.join(names)} ({'quick' if args.quick else 'full'})")
+    _write(f"machine: {machine}\nwork dir: {workdir}\n")
+    figures = asyncio.run(_run_all(names, quick=args.quick, profile=args.profile, workdir=workdir))
+    mode = ("quick" if args.quick else "full") + ("" if names == list(BENCHMARKS) else " partial")
+    text = section(figures, machine=machine, mode=mode, commit=commit())
+    _write(text)
+    if not args.no_record:
+        append_results(text)
+        _write("appended to bench/RESULTS.md")
+    _prune_runs()
+    return 0
+
+
+def _prune_runs() -> None:
+    """Keep the newest ``KEPT_RUNS`` run directories (logs, profiles)."""
+    runs = sorted((WORK_ROOT / "runs").iterdir())
+    for old in runs[:-KEPT_RUNS]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Benchmark 2: Engine + simulator end to end with zero Midjourney delay.
+
+The simulator runs in its own process (``bench.simproc``); the engine and the REST API run in
+this one, composed as ``mjbridge serve`` composes them. All tasks are submitted at once, so every
+account has a backlog until its last task starts.
+
+- tasks per second: tasks / (last task final - first submit);
+- slot utilisation: see ``bench.stats.slot_utilisation`` (task start/finish times, ms);
+- added latency: from the moment the simulator posted the final message (recorded in its process
+  right after ``MessageBus.post``) to the moment a ``/mj/task/{id}/fetch`` answered SUCCESS. The
+  fetch is sent as soon as the engine publishes the change, so the figure includes one HTTP round
+  trip, as any client would see it. The part spent in this process is measured too, from the
+  moment the engine's gateway client decoded the final MESSAGE_CREATE.
+
+The simulated images are made small (``SIM_IMAGES``): at Midjourney's sizes the simulator spends
+most of its time in Pillow encoding previews, and the benchmark would measure that instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.procs import Child, CpuMeter, describe_cpu
+from bench.report import Figure, at_least, at_most
+from bench.stack import product
+from bench.stats import percentile, slot_utilisation
+from mjcore.engine import Engine
+from mjcore.models import SubmitCode, Task, TaskStatus
+
+Dispatch = Callable[[str, Mapping[str, Any]], None]
+
+NAME = "engine"
+TASKS_FULL = 1000
+TASKS_QUICK = 200
+ACCOUNTS = 20
+CORE_SIZE = 3
+QUEUE_SIZE = 50  # every task of the run fits in its account's queue
+RUN_TIMEOUT_SECONDS = 600.0
+TARGET_UTILISATION = 0.98
+TARGET_LATENCY_P99_MS = 50.0
+SIM_IMAGES = {"grid_long_side": 256, "upscale_long_side": 256, "progress_preview_side": 64}
+SIM_CONFIG = {
+    "start_delay_seconds": 0,
+    "progress_delay_seconds": 0,
+    "max_concurrent_jobs": CORE_SIZE,
+    "rest_requests_per_second": 1_000_000,
+    **SIM_IMAGES,
+}
+_ACCEPTED = frozenset({SubmitCode.SUCCESS, SubmitCode.IN_QUEUE})
+PROMPTS = ("a lighthouse at dusk", "a paper boat on a pond", "a fox in the snow", "a glass city")
+
+
+class ArrivalClock:
+    """When each result message (a MESSAGE_CREATE with attachments) reached the engine.
+
+    A measuring hook around each account's gateway dispatch callback: it stamps ``time.time()``
+    after the gateway client decoded the event, then hands the event on unchanged.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.arrived: dict[str, float] = {}
+        for runtime in engine.accounts.values():
+            gateway = runtime.gateway
+            gateway._on_dispatch = self._wrap(gateway._on_dispatch)
+
+    def _wrap(self, forward: Dispatch) -> Dispatch:
+        def stamped(name: str, data: Mapping[str, Any]) -> None:
+            if name == "MESSAGE_CREATE" and data.get("attachments"):
+                self.arrived[str(data.get("id"))] = time.time()
+            forward(name, data)
+
+        return stamped
+
+
+class _Visibility:
+    """Fetches each task once the engine says it is final; records when SUCCESS was seen."""
+
+    def __init__(self, api: httpx.AsyncClient, *, expected: int) -> None:
+        self.api = api
+        self.seen: dict[str, float] = {}  # task id -> time.time() the fetch answered
+        self.final: dict[str, TaskStatus] = {}
+        self.done = asyncio.Event()
+        self._expected = expected
+        self._fetches: set[asyncio.Task[None]] = set()
+
+    def expect(self, count: int) -> None:
+        self._expected = count
+        self._check()
+
+    async def follow(self, changes: asyncio.Queue[Task]) -> None:
+        while True:
+            task = await changes.get()
+            if task.is_final and task.id not in self.final:
+                self.final[task.id] = task.status
+                if task.status is TaskStatus.SUCCESS:
+                    fetch = asyncio.create_task(self._fetch(task.id))
+                    self._fetches.add(fetch)
+                    fetch.add_done_callback(self._fetches.discard)
+                self._check()
+
+    async def _fetch(self, task_id: str) -> None:
+        response = await self.api.get(f"/mj/task/{task_id}/fetch")
+        answered = time.time()
+        if response.json().get("status") == TaskStatus.SUCCESS:
+            self.seen[task_id] = answered
+        self._check()
+
+    def _check(self) -> None:
+        succeeded = sum(1 for s in self.final.values() if s is TaskStatus.SUCCESS)
+        if len(self.final) >= self._expected and len(self.seen) >= succeeded:
+            self.done.set()
+
+
+async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figure]:
+    total = TASKS_QUICK if quick else TASKS_FULL
+    sim_config = {"accounts": ACCOUNTS, "sim": SIM_CONFIG}
+    async with (
+        Child("bench.simproc", sim_config, workdir / "engine-sim.log") as sim,
+        product(workdir / "engine", sim.info, core_size=CORE_SIZE, queue_size=QUEUE_SIZE) as prod,
+        httpx.AsyncClient(base_url=prod.url, timeout=60.0) as api,
+        prod.engine.subscribe() as changes,
+        asyncio.TaskGroup() as group,
+    ):
+        watch = _Visibility(api, expected=total)
+        arrivals = ArrivalClock(prod.engine)
+        follower = group.create_task(watch.follow(changes))
+        meter = CpuMeter({"engine+API": os.getpid(), "simulator": sim.pid})
+        meter.start()
+        started = time.perf_counter()
+        ids: list[str] = []
+        for i in range(total):
+            result = await prod.engine.submit_imagine(f"{PROMPTS[i % len(PROMPTS)]} {i}")
+            if result.result is not None and result.code in _ACCEPTED:
+                ids.append(result.result)
+        watch.expect(len(ids))
+        async with asyncio.timeout(RUN_TIMEOUT_SECONDS):
+            await watch.done.wait()
+        elapsed = time.perf_counter() - started
+        cpu = meter.stop()
+        follower.cancel()
+        tasks = await prod.engine.get_many(ids)
+        message_ids = [t.message_id for t in tasks if t.message_id is not None]
+        posted: dict[str, float] = (await sim.call("posted", ids=message_ids))["posted"]
+    latencies_ms = _latencies(tasks, watch.seen, posted)
+    engine_ms = _latencies(tasks, watch.seen, arrivals.arrived)
+    utilisation, backlog = slot_utilisation(tasks, CORE_SIZE)
+    failed = sum(1 for t in tasks if t.status is not TaskStatus.SUCCESS)
+    run_note = (
+        f"{len(ids):,} of {total:,} tasks accepted, {failed} not SUCCESS, {ACCOUNTS} accounts x "
+        f"core {CORE_SIZE}, {elapsed:.1f} s; {describe_cpu(cpu)}"
+    )
+    return [
+        Figure(NAME, "tasks per second", len(ids) / elapsed, "tasks/s", note=run_note),
+        Figure(
+            NAME,
+            "slot utilisation under backlog",
+            100 * utilisation,
+            "%",
+            at_least(100 * TARGET_UTILISATION),
+            f"busy/available slot time over {backlog:.1f} account-seconds of backlog",
+        ),
+        Figure(
+            NAME,
+            "added latency p50 (final message -> fetch SUCCESS)",
+            percentile(latencies_ms, 50),
+            "ms",
+            note=f"{len(latencies_ms):,} tasks; includes one HTTP round trip",
+        ),
+        Figure(
+            NAME,
+            "added latency p99 (final message -> fetch SUCCESS)",
+            percentile(latencies_ms, 99),
+            "ms",
+            at_most(TARGET_LATENCY_P99_MS),
+            f"max {max(latencies_ms, default=float('nan')):.1f} ms",
+        ),
+        Figure(
+            NAME,
+            "of which in mjbridge p50 (gateway event -> fetch SUCCESS)",
+            percentile(engine_ms, 50),
+            "ms",
+            note="from the engine's gateway client decoding the final MESSAGE_CREATE",
+        ),
+        Figure(
+            NAME,
+            "of which in mjbridge p99 (gateway event -> fetch SUCCESS)",
+            percentile(engine_ms, 99),
+            "ms",
+            note="the rest of the added latency is the simulator's send queue and the socket",
+        ),
+    ]
+
+
+def _latencies(
+    tasks: list[Task], seen: Mapping[str, float], since: Mapping[str, float | None]
+) -> list[float]:
+    """Milliseconds from ``since[result message id]`` to ``seen[task id]``."""
+    found: list[float] = []
+    for task in tasks:
+        start = since.get(task.message_id or "")
+        if task.id in seen and start is not None:
+            found.append(1000 * (seen[task.id] - start))
+    return found
