@@ -26,6 +26,7 @@ DISCORD_UPLOAD_SERVER = "https://discord-attachments-uploads-prd.storage.googlea
 DISCORD_SAYS_SERVER = "https://936929561302675456.discordsays.com"
 BAIDU_URL = "https://fanyi-api.baidu.com/api/trans/vip/translate"
 
+_WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 _ACCOUNT_KEYS = frozenset(AccountConfig.__dataclass_fields__)
 
 
@@ -80,7 +81,11 @@ class Settings(BaseSettings):
 
     @property
     def effective_public_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        """MJ_PUBLIC_URL, else this host (a wildcard bind address is not a place to link to)."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in _WILDCARD_HOSTS else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def admin_ids(self) -> frozenset[int]:
