@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from fastapi import HTTPException, Request, status
 
+SECRET_HEADER = "mj-api-secret"
+
+
+def secret_matches(given: bytes, secret: str) -> bool:
+    """Constant-time comparison of the header's raw bytes with the UTF-8 secret.
+
+    Both sides are hashed first, so the time does not depend on the secret's length either.
+    """
+    expected = hashlib.sha256(secret.encode("utf-8")).digest()
+    return hmac.compare_digest(hashlib.sha256(given).digest(), expected)
+
 
 def require_secret(request: Request) -> None:
+    """401 unless MJ_API_SECRET is empty or the header carries it."""
     secret: str = request.app.state.api_secret
     if not secret:
         return
-    given = request.headers.get("mj-api-secret", "")
-    if not hmac.compare_digest(given.encode(), secret.encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong mj-api-secret")
+    given = request.headers.get(SECRET_HEADER, "").encode("latin-1")  # the raw header bytes
+    if not secret_matches(given, secret):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing or wrong {SECRET_HEADER}")

@@ -2,49 +2,79 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
+from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse
 
 from mjcore.api.deps import EngineDep, render_task
+from mjcore.api.errors import error_body
+from mjcore.api.responses import ErrorResponse, SubmitResponse, TaskModel
 from mjcore.api.schemas import IdsRequest
 from mjcore.models import SubmitCode
 
 router = APIRouter(tags=["tasks"])
 
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+MAX_LIST_OFFSET = 1_000_000_000  # far beyond any store, well inside SQLite's 64-bit integers
+_UNKNOWN = {"description": "Unknown task: code 3.", "model": ErrorResponse}
+_IDS_EXAMPLES = {"ids": Example(value={"ids": ["1748339029401828", "1748339029401829"]})}
+IdsBody = Annotated[IdsRequest, Body(openapi_examples=_IDS_EXAMPLES)]
 
-def _not_found(what: str) -> JSONResponse:
-    return JSONResponse(
-        {"code": SubmitCode.NOT_FOUND, "description": f"{what} not found", "result": None},
-        status_code=404,
-    )
 
-
-@router.get("/task/{task_id}/fetch", response_model=None)
+@router.get(
+    "/task/{task_id}/fetch",
+    response_model=TaskModel,
+    responses={404: _UNKNOWN},
+    summary="One task (Task JSON)",
+)
 async def fetch(task_id: str, engine: EngineDep) -> dict[str, Any] | JSONResponse:
     task = await engine.get(task_id)
     if task is None:
-        return _not_found(f"task {task_id}")
+        return JSONResponse(
+            error_body(SubmitCode.NOT_FOUND, f"task {task_id} not found"), status_code=404
+        )
     return render_task(engine, task)
 
 
-@router.post("/task/list-by-condition")
-@router.post("/task/list-by-ids")
-async def list_by_condition(body: IdsRequest, engine: EngineDep) -> list[dict[str, Any]]:
+@router.post(
+    "/task/list-by-condition",
+    response_model=list[TaskModel],
+    summary="The tasks with the given ids, in that order; unknown ids are left out",
+)
+async def list_by_condition(body: IdsBody, engine: EngineDep) -> list[dict[str, Any]]:
     return [render_task(engine, t) for t in await engine.get_many(body.ids)]
 
 
-@router.get("/task/list")
+@router.post(
+    "/task/list-by-ids",
+    response_model=list[TaskModel],
+    summary="Alias of list-by-condition",
+)
+async def list_by_ids(body: IdsBody, engine: EngineDep) -> list[dict[str, Any]]:
+    return await list_by_condition(body, engine)
+
+
+@router.get(
+    "/task/list",
+    response_model=list[TaskModel],
+    summary="Stored tasks, newest first",
+)
 async def list_tasks(
     engine: EngineDep,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = DEFAULT_LIST_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_LIST_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     return [render_task(engine, t) for t in await engine.list(limit=limit, offset=offset)]
 
 
-@router.get("/task/queue")
+@router.get(
+    "/task/queue",
+    response_model=list[TaskModel],
+    summary="Running and waiting tasks of every account, oldest first",
+)
 async def queue(engine: EngineDep) -> list[dict[str, Any]]:
     ids: list[str] = []
     for runtime in engine.accounts.values():
@@ -54,13 +84,44 @@ async def queue(engine: EngineDep) -> list[dict[str, Any]]:
     return [render_task(engine, t) for t in tasks]
 
 
-@router.post("/task/{task_id}/cancel", response_model=None)
+@router.post(
+    "/task/{task_id}/cancel",
+    response_model=SubmitResponse,
+    summary="Cancel a task that has not started (NOT_START) or waits for a window (MODAL)",
+    description=(
+        "code 1 with the task id when cancelled; code 3 for an unknown task; code 4 when the"
+        " task already runs or has finished."
+    ),
+)
 async def cancel(task_id: str, engine: EngineDep) -> dict[str, Any]:
     task = await engine.cancel(task_id)
-    return {"code": SubmitCode.SUCCESS, "description": "Cancelled", "result": task.id}
+    return {
+        "code": SubmitCode.SUCCESS,
+        "description": "Cancelled",
+        "result": task.id,
+        "properties": {},
+    }
 
 
-@router.get("/task/{task_id}/image-seed")
+@router.get(
+    "/task/{task_id}/image-seed",
+    response_model=SubmitResponse,
+    summary="The seed of a finished task's image (asked from Midjourney once, then kept)",
+    description=(
+        "code 1 with the seed as `result`; code 3 for an unknown task or an unavailable"
+        " account; code 4 when the task has not succeeded or the account has no DM channel;"
+        " code 9 when Midjourney does not answer."
+    ),
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {"code": 1, "description": "Success", "result": "636646138"}
+                }
+            }
+        }
+    },
+)
 async def image_seed(task_id: str, engine: EngineDep) -> dict[str, Any]:
     seed = await engine.image_seed(task_id)
-    return {"code": SubmitCode.SUCCESS, "description": "Success", "result": seed}
+    return {"code": SubmitCode.SUCCESS, "description": "Success", "result": seed, "properties": {}}
