@@ -47,7 +47,8 @@ def _examples(**bodies: dict[str, Any]) -> dict[str, Example]:
     return {name.replace("_", " "): Example(value=body) for name, body in bodies.items()}
 
 
-_SUBMITTED = ("accepted", "queued", "queue full", "invalid", "unknown task")
+_NEW_TASK = ("accepted", "queued", "queue full", "invalid")
+_ON_A_TASK = (*_NEW_TASK, "unknown task")
 
 
 @router.post(
@@ -84,7 +85,7 @@ async def imagine(
 @router.post(
     "/describe",
     response_model=SubmitResponse,
-    responses=_responses(*_SUBMITTED[:4]),
+    responses=_responses(*_NEW_TASK),
     summary="Describe: four prompts for an image, in properties.finalPrompt",
 )
 async def describe(
@@ -106,7 +107,7 @@ async def describe(
 @router.post(
     "/blend",
     response_model=SubmitResponse,
-    responses=_responses(*_SUBMITTED[:4]),
+    responses=_responses(*_NEW_TASK),
     summary="Blend 2 to 5 images",
 )
 async def blend(
@@ -158,7 +159,7 @@ async def shorten(
 @router.post(
     "/modal",
     response_model=SubmitResponse,
-    responses=_responses(*_SUBMITTED),
+    responses=_responses(*_ON_A_TASK),
     summary="Give a MODAL task (code 21) its text and, for Vary (Region), its mask",
 )
 async def modal(
@@ -181,7 +182,7 @@ async def modal(
 @router.post(
     "/change",
     response_model=SubmitResponse,
-    responses=_responses(*_SUBMITTED),
+    responses=_responses(*_ON_A_TASK),
     summary="U1-U4, V1-V4 or reroll of a finished grid",
 )
 async def change(
@@ -209,7 +210,7 @@ async def change(
 @router.post(
     "/simple-change",
     response_model=SubmitResponse,
-    responses=_responses(*_SUBMITTED),
+    responses=_responses(*_ON_A_TASK),
     summary="The same as change, written as '<taskId> U2'",
 )
 async def simple_change(
