@@ -13,6 +13,7 @@ COPY mjcore ./mjcore
 COPY bot ./bot
 COPY locales ./locales
 RUN pip install . \
+    && python -c "import bot.telegram.i18n as i; assert i.LOCALES_DIR.joinpath('zh_CN').is_dir()" \
     && useradd --create-home --uid 10001 mjbridge \
     && mkdir -p /data && chown mjbridge:mjbridge /data
 

@@ -30,7 +30,13 @@ __all__ = [
     "use_locale",
 ]
 
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+# an installed wheel carries the catalogs inside the package; a source checkout has them at the top
+_PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
+LOCALES_DIR = (
+    _PACKAGED_LOCALES
+    if _PACKAGED_LOCALES.is_dir()
+    else Path(__file__).resolve().parents[2] / "locales"
+)
 DOMAIN = "messages"
 DEFAULT_LOCALE = "en"
 LOCALES = ("en", "zh_CN")
