@@ -51,6 +51,9 @@ class FileIds:
     async def put(self, task_id: str, variant: Variant, file_id: str) -> None:
         await self._store.kv_put(FILE_NS, f"{task_id}:{variant}", file_id)
 
+    async def forget(self, task_id: str, variant: Variant) -> None:
+        await self._store.kv_delete(FILE_NS, f"{task_id}:{variant}")
+
 
 class ImageSource:
     """Bytes of task images: final originals, Telegram-ready photos, progress previews."""

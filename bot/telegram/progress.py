@@ -269,6 +269,11 @@ class JobTracker:
 
     # ------------------------------------------------------------ final
     async def _finish(self, job: _Job, task: Task) -> None:
+        record = job.record
+        if task.status is TaskStatus.FAILURE and record.charged_day and not record.refunded:
+            await self._users.refund(record.owner_id, record.charged_day)
+            job.record = replace(record, refunded=True)
+            await self._jobs.put(job.record)
         for attempt in range(1, FINAL_ATTEMPTS + 1):
             try:
                 await self._deliver(job, task)
@@ -282,12 +287,8 @@ class JobTracker:
             except TelegramAPIError as exc:
                 log.warning("final delivery refused [task:%s] %s", task.id, exc)
                 break
-        record = replace(job.record, delivered=True)
-        if task.status is TaskStatus.FAILURE and record.charged_day and not record.refunded:
-            await self._users.refund(record.owner_id, record.charged_day)
-            record = replace(record, refunded=True)
-        job.record = record
-        await self._jobs.put(record)
+        job.record = replace(job.record, delivered=True)
+        await self._jobs.put(job.record)
         log.info("job delivered [task:%s status:%s]", task.id, task.status)
 
     async def _deliver(self, job: _Job, task: Task) -> None:

@@ -113,7 +113,8 @@ async def region(
     if not isinstance(message, Message):
         await callback.answer(texts.button_expired(), show_alert=True)
         return
-    pending = await jobs.pending(message.chat.id, message.message_id)
+    async with jobs.pending_lock(message.chat.id):
+        pending = await jobs.pending(message.chat.id, message.message_id)
     if pending is None or callback_data.area not in imaging.REGION_AREAS:
         await callback.answer(texts.button_expired(), show_alert=True)
         return

@@ -8,6 +8,7 @@ the same way, so a group's minute passes in a little over a second.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator, Callable
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from bot.telegram.delivery import FileIds, Variant
 from bot.telegram.jobs import JOB_NS, JobRecord
 from bot.telegram.limiter import FloodLimiter, FloodPolicy
 from bot.telegram.progress import ProgressOptions
@@ -41,7 +43,7 @@ FAST_PROGRESS = ProgressOptions(
 
 
 def sim_config(**overrides: Any) -> SimConfig:
-    values: dict[str, Any] = {"start_delay_seconds": 0.01, "progress_delay_seconds": 0.05}
+    values: dict[str, Any] = {"start_delay_seconds": 0.01, "progress_delay_seconds": 0.03}
     values.update(overrides)
     return SimConfig(**values)
 
@@ -127,6 +129,13 @@ class TgStack:
                 assert task is not None
                 return task
         raise LookupError(f"no job shows message {message.message_id}")
+
+    async def wait_file_id(self, task_id: str, variant: Variant) -> str:
+        """The Telegram file id the bot remembered for a task's image (stored after the send)."""
+        async with asyncio.timeout(WAIT):
+            while (file_id := await FileIds(self.store).get(task_id, variant)) is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        return file_id
 
     def press(self, chat: FakeChat, user: FakeUser, message: BotMessage, label: str) -> str:
         """Tap the button whose text contains ``label``; returns its callback data."""

@@ -89,3 +89,16 @@ async def test_vary_region_asks_for_an_area_then_a_prompt(tg: TgStack) -> None:
     task = await tg.task_of(region)
     assert task.action == "INPAINT" and task.prompt == "a red hat"
     assert tg.fake.bot_message(chat, areas.message_id).buttons == []
+
+
+async def test_telegram_server_errors_do_not_lose_the_final_image(tg: TgStack) -> None:
+    alice = tg.fake.user("Alice")
+    chat = tg.fake.private_chat(alice)
+    tg.fake.fail_next(
+        "editMessageMedia", error_code=500, description="Internal Server Error", chat=chat, times=3
+    )
+    sent = tg.fake.send_user_message(chat, alice, "a kite")
+    result = await tg.wait_result(chat, reply_to=sent.message_id)
+    assert result.buttons
+    failed = [c for c in tg.fake.calls_to("editMessageMedia") if not c.ok]
+    assert len(failed) == 3

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from bot.telegram.delivery import FileIds, Variant
-from tests.integration.telegram.conftest import WAIT, TgStack, png
+from bot.telegram.delivery import Variant
+from tests.integration.telegram.conftest import TgStack, png
 
 
 async def test_photo_captioned_describe_lists_prompts_with_pick_buttons(tg: TgStack) -> None:
@@ -77,9 +75,7 @@ async def test_original_button_sends_the_file_as_a_document_once(tg: TgStack) ->
     assert document.document is not None
     assert tg.fake.file_bytes(document.document["file_id"]) == original
     assert document.document.get("file_name", "").endswith(".png")
-    async with asyncio.timeout(WAIT):  # the bot remembers the file id once the send returned
-        while await FileIds(tg.store).get(task.id, Variant.DOCUMENT) is None:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+    await tg.wait_file_id(task.id, Variant.DOCUMENT)
 
     tg.press(chat, alice, result, "Original")
     await tg.wait_message(

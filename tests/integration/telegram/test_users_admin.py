@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.telegram.delivery import Variant
 from tests.fakes.telegram import FakeChat, FakeUser
 from tests.integration.telegram.conftest import TgStack, telegram_stack
 
@@ -158,6 +159,7 @@ async def test_history_shows_again_without_upload_and_reuses_a_prompt(tg: TgStac
     chat = tg.fake.private_chat(alice)
     sent = tg.fake.send_user_message(chat, alice, "a tiny robot")
     result = await tg.wait_result(chat, reply_to=sent.message_id)
+    await tg.wait_file_id((await tg.task_of(result)).id, Variant.PHOTO)
 
     ask = tg.fake.send_user_message(chat, alice, "/history")
     listing = await tg.wait_message(chat, lambda m: "recent jobs" in (m.text or ""))
