@@ -60,7 +60,8 @@ def extract(source_dir: Path = SOURCE_DIR) -> dict[str, Entry]:
                 continue
             msgid, plural = found
             entry = entries.setdefault(msgid, Entry(msgid, plural))
-            entry.references.append(f"{ref_path}:{node.lineno}")
+            if ref_path not in entry.references:  # files only: moving code changes nothing
+                entry.references.append(ref_path)
     return entries
 
 

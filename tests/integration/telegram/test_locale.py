@@ -17,6 +17,9 @@ async def test_chinese_user_gets_chinese_messages_and_menu(tg: TgStack) -> None:
     assert (result.history[0].text or "").startswith("⏳ 排队中，第 1 位 · 绘图")
     assert (result.caption or "").startswith("✅ 绘图\n📝 一只猫\n🇬🇧 a cat")
     assert "📎 原图" in [text for text, _ in result.buttons]
+    start = tg.fake.send_user_message(chat, li, "/start")
+    hello = await tg.wait_message(chat, lambda m: m.message_id > start.message_id)
+    assert (hello.text or "").startswith("👋 你好，李雷！")
 
     han = tg.fake.user("韩梅梅", language_code="zh")  # command menus are keyed by ISO 639-1
     han_chat = tg.fake.private_chat(han)
