@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -626,16 +626,23 @@ class AccountRuntime:
             )
 
     # ----------------------------------------------------------------- side flows
-    async def expect(self, predicate: Callable[[MjMessage], bool], timeout: float) -> MjMessage:
-        """The next message (of this account) that satisfies ``predicate``."""
+    @contextlib.contextmanager
+    def watching(
+        self, predicate: Callable[[MjMessage], bool]
+    ) -> Iterator[asyncio.Future[MjMessage]]:
+        """A future for the next message of this account that satisfies ``predicate``.
+
+        The watch starts at once, so a request sent inside the block cannot beat it.
+        """
         future: asyncio.Future[MjMessage] = asyncio.get_running_loop().create_future()
         entry = (predicate, future)
         self._watchers.append(entry)
         try:
-            return await asyncio.wait_for(future, timeout)
+            yield future
         finally:
             if entry in self._watchers:
                 self._watchers.remove(entry)
+            future.cancel()
 
     async def image_seed(self, task: Task, timeout: float = 60.0) -> str:
         """``/show`` the job in the DM channel, react ✉️ and read the seed Midjourney sends."""
@@ -643,24 +650,17 @@ class AccountRuntime:
         if job_id is None:
             raise TaskStateError(f"task {task.id} has no Midjourney job id", task_id=task.id)
         dm = self.build.context(task.bot_type, dm=True).channel_id
-        shown = asyncio.ensure_future(
-            self.expect(
-                lambda m: (
-                    m.channel_id == dm and m.kind is MessageKind.RESULT and m.job_id == job_id
-                ),
-                timeout,
-            )
-        )
-        await asyncio.sleep(0)
-        await self.rest.interact(self.build.show(task, job_id, make_nonce(now_ms())))
-        message = await shown
-        seeded = asyncio.ensure_future(
-            self.expect(lambda m: m.kind is MessageKind.SEED and m.job_id == job_id, timeout)
-        )
-        await asyncio.sleep(0)
-        await self.rest.add_reaction(dm, message.message_id or "", _SEED_EMOJI)
-        seed = await seeded
-        return seed.description or ""
+        payload = self.build.show(task, job_id, make_nonce(now_ms()))
+
+        def shown(m: MjMessage) -> bool:
+            return m.channel_id == dm and m.kind is MessageKind.RESULT and m.job_id == job_id
+
+        with self.watching(shown) as image:
+            await self.rest.interact(payload)
+            message = await asyncio.wait_for(image, timeout)
+        with self.watching(lambda m: m.kind is MessageKind.SEED and m.job_id == job_id) as seed:
+            await self.rest.add_reaction(dm, message.message_id or "", _SEED_EMOJI)
+            return (await asyncio.wait_for(seed, timeout)).description or ""
 
     async def cancel_running(self, task_id: str) -> Task:
         """Press the job's "Cancel Job" button; the task ends CANCEL."""
@@ -681,17 +681,13 @@ class AccountRuntime:
         """Run an option-less command (info, fast, relax, turbo) and return Midjourney's reply."""
         nonce = make_nonce(now_ms())
         payload = self.build.command(name, nonce)
-        reply = asyncio.ensure_future(
-            self.expect(
-                lambda m: (
-                    m.kind in _COMMAND_REPLIES and (m.nonce == nonce or m.interaction_name == name)
-                ),
-                timeout,
-            )
-        )
-        await asyncio.sleep(0)
-        await self.rest.interact(payload)
-        return await reply
+
+        def reply(m: MjMessage) -> bool:
+            return m.kind in _COMMAND_REPLIES and (m.nonce == nonce or m.interaction_name == name)
+
+        with self.watching(reply) as answer:
+            await self.rest.interact(payload)
+            return await asyncio.wait_for(answer, timeout)
 
     def with_task(self, task: Task) -> Task:
         """The task as tagged for this account."""

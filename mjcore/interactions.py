@@ -36,6 +36,12 @@ class InteractionBuilder:
             application_id=application_id_for(bot),
         )
 
+    def _command(self, name: str, application_id: str) -> commands.Command:
+        try:
+            return self.commands.require(name, application_id)
+        except KeyError as exc:
+            raise MjError(f"Midjourney offers no /{name} command to this account") from exc
+
     def for_task(self, task: Task, nonce: str, uploads: Sequence[Upload] = ()) -> Payload:
         """The interaction that starts ``task``: a button press or a slash command."""
         if task.custom_id is not None and task.referenced_message_id is not None:
@@ -45,18 +51,18 @@ class InteractionBuilder:
         ctx = self.context(task.bot_type)
         app = ctx.application_id
         if task.action is TaskAction.IMAGINE:
-            cmd = self.commands.require("imagine", app)
+            cmd = self._command("imagine", app)
             return dict(commands.imagine(ctx, cmd, task.prompt_en, nonce))
         if task.action is TaskAction.DESCRIBE and uploads:
             filename, uploaded = uploads[0]
-            cmd = self.commands.require("describe", app)
+            cmd = self._command("describe", app)
             return dict(commands.describe(ctx, cmd, uploaded, filename, nonce))
         if task.action is TaskAction.BLEND and len(uploads) >= 2:
-            cmd = self.commands.require("blend", app)
+            cmd = self._command("blend", app)
             dimensions = task.extra_value("dimensions") or "--ar 1:1"
             return dict(commands.blend(ctx, cmd, list(uploads), dimensions, nonce))
         if task.action is TaskAction.SHORTEN:
-            cmd = self.commands.require("shorten", app)
+            cmd = self._command("shorten", app)
             return dict(commands.shorten(ctx, cmd, task.prompt_en, nonce))
         raise MjError(f"cannot build an interaction for {task.action}", task_id=task.id)
 
@@ -81,11 +87,11 @@ class InteractionBuilder:
     def show(self, task: Task, job_id: str, nonce: str) -> Payload:
         """``/show <job>`` in the account's DM channel (image seed)."""
         ctx = self.context(task.bot_type, dm=True)
-        cmd = self.commands.require("show", ctx.application_id)
+        cmd = self._command("show", ctx.application_id)
         return dict(commands.show(ctx, cmd, job_id, nonce))
 
     def command(self, name: str, nonce: str, bot: BotType = BotType.MID_JOURNEY) -> Payload:
         """An option-less command: info, fast, relax, turbo."""
         ctx = self.context(bot)
-        cmd = self.commands.require(name, ctx.application_id)
+        cmd = self._command(name, ctx.application_id)
         return dict(commands.simple(ctx, cmd, nonce))

@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from mjcore.accounts import AccountRuntime
 from mjcore.api.deps import EngineDep
+from mjcore.api.responses import ErrorResponse
 from mjcore.config import account_from_mapping
 from mjcore.models import AccountMode, SubmitCode
 
@@ -25,6 +26,35 @@ def require_admin(request: Request) -> None:
 
 
 admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+class AccountModel(BaseModel):
+    """An account as the API shows it (never its token)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    name: str
+    guildId: str
+    channelId: str
+    dmChannelId: str | None = None
+    userAgent: str
+    enable: bool
+    state: str = Field(..., examples=["READY", "CONNECTING", "DISABLED"])
+    reason: str | None = None
+    coreSize: int
+    queueSize: int
+    timeoutMinutes: float
+    mode: str = Field(..., examples=["fast", "relax", "turbo"])
+    remixAutoSubmit: bool
+    remix: bool
+    weight: int
+    paceMinSeconds: float
+    paceMaxSeconds: float
+    dailyLimit: int
+    usedToday: int
+    running: int
+    queued: int
 
 
 def account_json(runtime: AccountRuntime) -> dict[str, Any]:
@@ -63,12 +93,16 @@ def _not_found(account_id: str) -> JSONResponse:
     )
 
 
-@router.get("/account/list")
+@router.get("/account/list", response_model=list[AccountModel])
 async def account_list(engine: EngineDep) -> list[dict[str, Any]]:
     return [account_json(r) for r in engine.accounts.values()]
 
 
-@router.get("/account/{account_id}/fetch", response_model=None)
+@router.get(
+    "/account/{account_id}/fetch",
+    response_model=AccountModel,
+    responses={404: {"model": ErrorResponse, "description": "unknown account (code 3)"}},
+)
 async def account_fetch(account_id: str, engine: EngineDep) -> dict[str, Any] | JSONResponse:
     runtime = engine.accounts.get(account_id)
     if runtime is None:

@@ -8,8 +8,6 @@ when one is configured (see ``CompatOptions.token_admin_secret``).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import json
 import logging
@@ -57,7 +55,6 @@ SWITCH_TIMEOUT_SECONDS = 30.0
 SECRET_HEADER = "mj-api-secret"
 _TRUE = "true"
 _INVALID_FILE = "无效的文件!!!"
-_SWITCH_REPLIES = frozenset({MessageKind.INFO, MessageKind.MODE_CHANGED, MessageKind.ERROR})
 
 
 class TokenApiError(Exception):
@@ -338,24 +335,8 @@ def build_router(options: CompatOptions) -> APIRouter:
 
 
 async def command_reply(runtime: AccountRuntime, name: str, timeout: float) -> MjMessage:
-    """Midjourney's answer to ``/<name>`` (its info embed or its "Done!" text).
-
-    ``run_command`` may hand back the interaction acknowledgement instead of the answer, so
-    the answer is also awaited on its own, from before the command is sent.
-    """
-    answer = asyncio.ensure_future(
-        runtime.expect(lambda m: m.interaction_name == name and m.kind in _SWITCH_REPLIES, timeout)
-    )
-    try:
-        await asyncio.sleep(0)  # the watcher is registered before the command goes out
-        first = await runtime.run_command(name, timeout=timeout)
-        if first.kind in _SWITCH_REPLIES:
-            return first
-        return await answer
-    finally:
-        answer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await answer
+    """Midjourney's answer to ``/<name>`` (its info embed or its "Done!" text)."""
+    return await runtime.run_command(name, timeout=timeout)
 
 
 def _status(runtime: AccountRuntime) -> str:
