@@ -17,9 +17,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from bench.procs import Json, child_config, run_fast, send
+from bench.rawhttp import get_request, read_response
 
-_HEADER_END = b"\r\n\r\n"
-_CONTENT_LENGTH = b"content-length:"
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
@@ -33,18 +32,6 @@ class _Window:
         return self.start <= at < self.end
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(_HEADER_END)
-    status = int(head[9:12])
-    length = 0
-    for line in head.lower().split(b"\r\n"):
-        if line.startswith(_CONTENT_LENGTH):
-            length = int(line[len(_CONTENT_LENGTH) :])
-    if length:
-        await reader.readexactly(length)
-    return status
-
-
 async def _client(
     host: str,
     port: int,
@@ -56,14 +43,13 @@ async def _client(
 ) -> None:
     async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
         reader, writer = await asyncio.open_connection(host, port)
-    host_header = f"Host: {host}:{port}\r\n\r\n".encode()
     try:
         while time.perf_counter() < window.end:
-            request = b"GET " + next(paths) + b" HTTP/1.1\r\n" + host_header
+            request = get_request(next(paths), host, port)
             sent = time.perf_counter()
             writer.write(request)
             try:
-                status = await _read_response(reader)
+                status, _ = await read_response(reader)
             except (asyncio.IncompleteReadError, ConnectionError) as exc:
                 errors.append(type(exc).__name__)
                 return

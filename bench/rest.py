@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from bench.endtoend import SIM_IMAGES
-from bench.procs import Child, CpuMeter, Json, describe_cpu, run_child
+from bench.procs import Child, CpuMeter, Json, cpu_seconds, describe_cpu, run_child
 from bench.report import Figure, at_least, at_most
 from bench.stack import LOCALHOST, mjbridge_serve
 from bench.stats import percentile
@@ -29,6 +29,7 @@ SUBMIT_CONCURRENCY = 20
 RUNNING_TIMEOUT_SECONDS = 120.0
 LOADGEN_EXTRA_SECONDS = 60.0
 POLL_SECONDS = 0.2
+WARMUP_SECONDS = 1.0
 
 
 def sizes(quick: bool) -> tuple[int, float, float]:
@@ -104,20 +105,23 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
             "paths": [f"/mj/task/{i}/fetch" for i in ids],
             "connections": CONNECTIONS,
             "seconds": seconds,
-            "warmup_seconds": 1.0,
+            "warmup_seconds": WARMUP_SECONDS,
         }
         meter = CpuMeter({"mjbridge serve": served.pid, "simulator": sim.pid})
         meter.start()
+        server_cpu = cpu_seconds(served.pid)
         result = await run_child(
             "bench.loadgen", load, workdir / "loadgen.log", timeout=seconds + LOADGEN_EXTRA_SECONDS
         )
+        server_cpu = cpu_seconds(served.pid) - server_cpu
         cpu = meter.stop()
+        requests = result["completed"] * (1 + WARMUP_SECONDS / seconds)
         after = await statuses(api, ids)
-    return _figures(result, cpu, len(ids), after)
+    return _figures(result, cpu, len(ids), after, 1000 * server_cpu / max(requests, 1))
 
 
 def _figures(
-    result: Json, cpu: dict[str, float], tasks: int, after: dict[str, int]
+    result: Json, cpu: dict[str, float], tasks: int, after: dict[str, int], cpu_ms: float
 ) -> list[Figure]:
     latencies: list[float] = result["latencies_ms"]
     rps = result["completed"] / result["seconds"]
@@ -138,5 +142,15 @@ def _figures(
             "ms",
             at_most(TARGET_P99_MS),
             f"max {max(latencies, default=float('nan')):.1f} ms; {not_ok} answers not 200",
+        ),
+        Figure(
+            NAME,
+            "server CPU per fetch",
+            cpu_ms,
+            "ms",
+            note=(
+                f"process CPU time / requests (warm-up included, engine work too): one core "
+                f"serves at most ~{1000 / cpu_ms:,.0f} req/s"
+            ),
         ),
     ]
