@@ -79,9 +79,7 @@ class StoreMeter:
 
         return counted
 
-    def _timed(
-        self, save: Callable[[Task], Awaitable[None]]
-    ) -> Callable[[Task], Coroutine[Any, Any, None]]:
+    def _timed(self, save: Callable[[Task], Awaitable[None]]) -> Callable[[Task], Awaitable[None]]:
         async def timed(task: Task) -> None:
             started = time.perf_counter()
             try:
