@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from mjcore.sim.midjourney.bot import (
-    ACCOUNT_STATES,
+from mjcore.sim.midjourney.bot import ACCOUNT_STATES, MidjourneyBot
+from mjcore.sim.midjourney.interactions import (
     INTERACTION_COMMAND,
     INTERACTION_COMPONENT,
     INTERACTION_MODAL_SUBMIT,
     InteractionRequest,
-    JobRecord,
-    MidjourneyBot,
     OpenModal,
 )
+from mjcore.sim.midjourney.records import JobRecord
 
 __all__ = [
     "ACCOUNT_STATES",

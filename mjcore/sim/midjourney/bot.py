@@ -43,9 +43,9 @@ from typing import Any
 from mjcore.sim import components as ui
 from mjcore.sim.bus import MessageBus
 from mjcore.sim.cdn import Cdn
-from mjcore.sim.commands import CommandSpec, CommandTable
+from mjcore.sim.commands import CommandTable
 from mjcore.sim.config import SimConfig
-from mjcore.sim.gateway import GatewayHub, GatewaySession
+from mjcore.sim.gateway import GatewayHub
 from mjcore.sim.images import (
     PNG,
     WEBP,
@@ -54,6 +54,25 @@ from mjcore.sim.images import (
     image_size,
     preview_image,
     single_image,
+)
+from mjcore.sim.midjourney.interactions import (
+    INTERACTION_COMMAND,
+    INTERACTION_COMPONENT,
+    INTERACTION_MODAL_SUBMIT,
+    InteractionRequest,
+    OpenModal,
+    attached_files,
+    command_name,
+    option,
+    source_message,
+    submitted_prompt,
+)
+from mjcore.sim.midjourney.records import (
+    STATUS_DONE,
+    STATUS_FAILED,
+    STATUS_RUNNING,
+    JobRecord,
+    fail_job,
 )
 from mjcore.sim.rewrite import (
     aspect_ratio,
@@ -82,9 +101,6 @@ from mjcore.sim.state import (
 
 log = logging.getLogger(__name__)
 
-INTERACTION_COMMAND = 2
-INTERACTION_COMPONENT = 3
-INTERACTION_MODAL_SUBMIT = 5
 FAILURE_TIMEOUT = 2
 
 MARKER_BANNED = "SIM_BANNED"
@@ -93,11 +109,6 @@ MARKER_ERROR = "SIM_ERROR"
 MARKER_SILENT = "SIM_SILENT"
 MARKER_VANISH = "SIM_VANISH"
 MARKER_FILTERED = "SIM_FILTERED"
-
-STATUS_QUEUED = "queued"
-STATUS_RUNNING = "running"
-STATUS_DONE = "done"
-STATUS_FAILED = "failed"
 
 PLAIN_ERROR_TEXT = (
     "There was an error processing your request. Please try again later. "
@@ -170,61 +181,6 @@ SEED_MAX = 4294967295
 HD_SCALE = 2
 FALLBACK_PROGRESS_STEP = 50  # used when progress_steps is empty: every job shows one preview
 ZOOM_SCALE = {"50": 2.0, "75": 1.5}
-
-
-@dataclass(slots=True)
-class JobRecord:
-    job_id: str
-    kind: str
-    prompt: str
-    final_prompt: str
-    nonce: str | None
-    interaction_id: str
-    user_id: str
-    channel_id: str
-    parent_job_id: str | None = None
-    custom_id: str | None = None
-    index: int | None = None
-    status: str = STATUS_QUEUED
-    result_message_id: str | None = None
-    progress_message_id: str | None = None
-    mode: str = "fast"
-    seed: int = 0
-    error: str | None = None
-    width: int = 0
-    height: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class InteractionRequest:
-    """A validated ``POST /interactions`` as the bot receives it."""
-
-    interaction_id: str
-    type: int
-    nonce: str | None
-    user: UserRecord
-    channel_id: str
-    guild_id: str | None
-    application_id: str
-    session_id: str | None
-    data: Json
-    targets: tuple[GatewaySession, ...]
-    command: CommandSpec | None = None
-    message: StoredMessage | None = None  # the message whose button was pressed
-    modal: OpenModal | None = None  # the modal being submitted
-
-
-@dataclass(slots=True)
-class OpenModal:
-    interaction_id: str
-    user_id: str
-    custom_id: str
-    kind: str  # "remix", "reroll", "pan", "zoom", "picreader", "imagine", "inpaint"
-    source: StoredMessage
-    opener: InteractionRequest
-    job: JobRecord | None = None
-    index: int = 1
-    extra: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -398,22 +354,13 @@ class MidjourneyBot:
             else {"1": req.user.user_id},
         }
         if req.command is not None:
-            meta["name"] = self._command_name(req)
+            meta["name"] = command_name(req)
             meta["command_type"] = 1
         if req.message is not None:
             meta["interacted_message_id"] = req.message.message_id
         if req.modal is not None:
             meta["triggering_interaction_metadata"] = self._metadata(req.modal.opener)
         return meta
-
-    def _command_name(self, req: InteractionRequest) -> str:
-        assert req.command is not None
-        if req.command.name == "prefer":
-            sub = next(
-                (o.get("name") for o in req.data.get("options", []) if isinstance(o, dict)), ""
-            )
-            return f"prefer {sub}".strip()
-        return req.command.name
 
     def _reference(self, target: StoredMessage) -> Json:
         guild_id = self.state.guild_id_of(target.channel_id)
@@ -431,13 +378,6 @@ class MidjourneyBot:
         referenced.pop("referenced_message", None)
         return referenced
 
-    def _source_message(self, req: InteractionRequest) -> StoredMessage | None:
-        if req.message is not None:
-            return req.message
-        if req.modal is not None:
-            return req.modal.source
-        return None
-
     def _response(
         self,
         req: InteractionRequest,
@@ -453,7 +393,7 @@ class MidjourneyBot:
         channel_id: str | None = None,
     ) -> StoredMessage:
         """The bot's interaction response message (acks the interaction per the order knob)."""
-        source = self._source_message(req)
+        source = source_message(req)
         type_ = MESSAGE_REPLY if source is not None else self.config.start_message_type
         payload = self._message(req, channel_id or req.channel_id, content=content, type_=type_)
         payload["flags"] = flags
@@ -472,7 +412,7 @@ class MidjourneyBot:
             payload["interaction"] = {
                 "id": req.interaction_id,
                 "type": req.type,
-                "name": self._command_name(req) if req.command else "",
+                "name": command_name(req) if req.command else "",
                 "user": req.user.public(),
             }
         payload["interaction_metadata"] = self._metadata(req)
@@ -577,25 +517,19 @@ class MidjourneyBot:
                 ]
             embed = self._embed(title, description, self.config.error_color)
             self._response(req, embeds=[embed], rows=rows, ephemeral=self.config.ephemeral_errors)
-            return self._fail(job, title)
+            return fail_job(job, title)
         if MARKER_BANNED in job.prompt:
             self._error(req, "Banned prompt detected", BANNED_DESCRIPTION, footer)
-            return self._fail(job, "Banned prompt detected")
+            return fail_job(job, "Banned prompt detected")
         unknown = unknown_params(job.prompt)
         if unknown:
             listed = ", ".join(unknown)
             self._error(req, "Invalid parameter", f"Unrecognized parameter(s): `{listed}`", footer)
-            return self._fail(job, "Invalid parameter")
+            return fail_job(job, "Invalid parameter")
         if MARKER_ERROR in job.prompt:
             self._response(req, content=PLAIN_ERROR_TEXT)
-            return self._fail(job, "error")
-        return MARKER_SILENT in job.prompt and self._fail(job, "no answer")
-
-    def _fail(self, job: JobRecord, reason: str) -> bool:
-        job.status = STATUS_FAILED
-        job.error = reason
-        log.info("job refused [job:%s reason:%s]", job.job_id, reason)
-        return True
+            return fail_job(job, "error")
+        return MARKER_SILENT in job.prompt and fail_job(job, "no answer")
 
     def _hold_for_appeal(self, run: _Run) -> None:
         token = secrets.token_urlsafe(8)
@@ -630,7 +564,7 @@ class MidjourneyBot:
         else:
             footer = f"/imagine {run.job.final_prompt}"
             self._error(run.req, "Queue full", QUEUE_FULL_DESCRIPTION, footer)
-            self._fail(run.job, "Queue full")
+            fail_job(run.job, "Queue full")
         self._update_idle()
 
     def _post_start(self, run: _Run, *, follow_up: bool) -> StoredMessage:
@@ -655,7 +589,7 @@ class MidjourneyBot:
         self, run: _Run, content: str, rows: list[Json], ephemeral: bool
     ) -> StoredMessage:
         req = run.req
-        source = self._source_message(req)
+        source = source_message(req)
         type_ = MESSAGE_REPLY if source is not None else self.config.start_message_type
         payload = self._message(req, run.job.channel_id, content=content, type_=type_)
         payload["webhook_id"] = req.application_id
@@ -701,7 +635,7 @@ class MidjourneyBot:
             await self._step(self.config.start_delay_seconds)
             if MARKER_VANISH in job.prompt and run.progress is not None:
                 self.bus.delete(run.progress)
-                self._fail(job, "vanished")
+                fail_job(job, "vanished")
                 return
             steps = self.config.progress_steps or (FALLBACK_PROGRESS_STEP,)
             for i, percent in enumerate(steps):
@@ -720,7 +654,7 @@ class MidjourneyBot:
                 self._follow_embed(run, embed)
                 if run.progress is not None:
                     self.bus.delete(run.progress)
-                self._fail(job, "Request cancelled due to output filters")
+                fail_job(job, "Request cancelled due to output filters")
                 return
             self._finish(run)
         finally:
@@ -803,13 +737,6 @@ class MidjourneyBot:
         log.info("job done [job:%s kind:%s message:%s]", job.job_id, job.kind, result.message_id)
 
     # --- slash commands --------------------------------------------------------------------
-    @staticmethod
-    def _option(req: InteractionRequest, name: str) -> Any:
-        for option in req.data.get("options", []) or []:
-            if isinstance(option, dict) and option.get("name") == name:
-                return option.get("value")
-        return None
-
     async def _on_command(self, req: InteractionRequest) -> None:
         assert req.command is not None
         handlers: dict[str, Callable[[InteractionRequest], None]] = {
@@ -832,7 +759,7 @@ class MidjourneyBot:
         handler(req)
 
     def _imagine(self, req: InteractionRequest) -> None:
-        prompt = str(self._option(req, "prompt") or "")
+        prompt = str(option(req, "prompt") or "")
         job = self._new_job(req, "imagine", prompt)
         if self._refusal(req, job):
             return
@@ -842,19 +769,11 @@ class MidjourneyBot:
             return
         self._submit(run)
 
-    def _attachments(self, req: InteractionRequest) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for attachment in req.data.get("attachments", []) or []:
-            upload = self.state.uploads.get(str(attachment.get("uploaded_filename", "")))
-            if upload is not None and upload.data is not None:
-                found[str(attachment.get("id"))] = upload.data
-        return found
-
     def _blend(self, req: InteractionRequest) -> None:
-        files = self._attachments(req)
-        images = [files.get(str(self._option(req, f"image{i}"))) for i in range(1, 6)]
+        files = attached_files(self.state, req)
+        images = [files.get(str(option(req, f"image{i}"))) for i in range(1, 6)]
         present = [data for data in images if data is not None]
-        dims = str(self._option(req, "dimensions") or "")
+        dims = str(option(req, "dimensions") or "")
         links = []
         for data in present:
             stored = self.cdn.add_file(req.channel_id, "blend.png", data, PNG)
@@ -863,7 +782,7 @@ class MidjourneyBot:
         job = self._new_job(req, "blend", prompt, final_prompt=rewrite_prompt(prompt))
         if len(present) < 2:
             self._error(req, "Invalid request", "Please provide at least two images.", None)
-            self._fail(job, "Invalid request")
+            fail_job(job, "Invalid request")
             return
         if len({bytes(d) for d in present}) != len(present):
             embed = self._embed(
@@ -872,27 +791,27 @@ class MidjourneyBot:
                 self.config.error_color,
             )
             self._response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
-            self._fail(job, "Duplicate images detected")
+            fail_job(job, "Duplicate images detected")
             return
         if self._refusal(req, job):
             return
         self._submit(_Run(job=job, req=req))
 
     def _describe(self, req: InteractionRequest) -> None:
-        files = self._attachments(req)
-        data = files.get(str(self._option(req, "image")))
-        link = self._option(req, "link")
+        files = attached_files(self.state, req)
+        data = files.get(str(option(req, "image")))
+        link = option(req, "link")
         job = self._new_job(req, "describe", str(link or ""), final_prompt="")
         if data is None and not link:
             self._error(req, "Invalid request", "Please provide an image or a link.", None)
-            self._fail(job, "Invalid request")
+            fail_job(job, "Invalid request")
             return
         if data is None:
             data = single_image(job.job_id, (512, 512))
         size = image_size(data)
         if size is None:
             self._error(req, "Invalid image", "The image could not be read.", None)
-            self._fail(job, "Invalid image")
+            fail_job(job, "Invalid image")
             return
         deferred = self._response(req, flags=FLAG_LOADING)
         job.progress_message_id = deferred.message_id
@@ -950,7 +869,7 @@ class MidjourneyBot:
         job.status = STATUS_DONE
 
     def _shorten(self, req: InteractionRequest) -> None:
-        prompt = str(self._option(req, "prompt") or "")
+        prompt = str(option(req, "prompt") or "")
         job = self._new_job(req, "shorten", prompt)
         words = [w for w in prompt.split() if not w.startswith("--")] or ["image"]
         prompts = [" ".join(words[: max(1, len(words) - i)]) for i in range(5)]
@@ -977,7 +896,7 @@ class MidjourneyBot:
         job.status = STATUS_DONE
 
     def _show(self, req: InteractionRequest) -> None:
-        job_id = str(self._option(req, "job_id") or "")
+        job_id = str(option(req, "job_id") or "")
         job = self.job_by_id(job_id)
         if job is None or job.status != STATUS_DONE or job.result_message_id is None:
             self._error(req, "Invalid job id", f"Could not find a job with id `{job_id}`.", None)
@@ -1037,7 +956,7 @@ class MidjourneyBot:
         self._response(req, content=MODE_REPLIES[name], ephemeral=True)
 
     def _prefer(self, req: InteractionRequest) -> None:
-        sub = self._command_name(req)
+        sub = command_name(req)
         if sub != "prefer remix":
             self._response(
                 req, content="This preference is not available right now.", ephemeral=True
@@ -1171,7 +1090,7 @@ class MidjourneyBot:
             job=job,
             req=req,
             label=label,
-            reply_to=self._source_message(req),
+            reply_to=source_message(req),
             final_type=MESSAGE_REPLY,
             nonce_on_start=self.config.nonce_on_component_jobs,
             **kwargs,
@@ -1336,7 +1255,7 @@ class MidjourneyBot:
         queued = next((r for r in slots.queue if r.job.job_id == job_id), None)
         if queued is not None:
             slots.queue.remove(queued)
-            self._fail(queued.job, "cancelled")
+            fail_job(queued.job, "cancelled")
             self._update_idle()
             return
         if run is None:
@@ -1347,7 +1266,7 @@ class MidjourneyBot:
             self.bus.edit(
                 run.progress, {"content": self._content(run, "Stopped"), "components": []}
             )
-        self._fail(run.job, "cancelled")
+        fail_job(run.job, "cancelled")
 
     def _toggle_setting(self, req: InteractionRequest, custom_id: str) -> None:
         assert req.message is not None
@@ -1380,20 +1299,11 @@ class MidjourneyBot:
         extra: str = "",
         value: str | None = None,
     ) -> None:
-        source = self._source_message(req)
+        source = source_message(req)
         assert source is not None
-        modal = OpenModal(
-            interaction_id=req.interaction_id,
-            user_id=req.user.user_id,
-            custom_id=custom_id,
-            kind=kind,
-            source=source,
-            opener=req,
-            job=parent,
-            index=index,
-            extra=extra,
+        self.modals[req.interaction_id] = OpenModal.opened_by(
+            req, source, kind, custom_id, parent, index=index, extra=extra
         )
-        self.modals[req.interaction_id] = modal
         prefill = value if value is not None else (parent.final_prompt if parent else "")
         data = {
             "id": req.interaction_id,
@@ -1480,12 +1390,7 @@ class MidjourneyBot:
         modal = req.modal
         assert modal is not None
         self.modals.pop(modal.interaction_id, None)
-        values: dict[str, str] = {}
-        for container in req.data.get("components", []) or []:
-            for component in container.get("components", []) or []:
-                if isinstance(component, dict) and "custom_id" in component:
-                    values[str(component["custom_id"])] = str(component.get("value", ""))
-        prompt = next(iter(values.values()), "").strip()
+        prompt = submitted_prompt(req)
         parent = modal.job
         if modal.kind == "zoom":
             if "--zoom" not in prompt:
@@ -1520,21 +1425,13 @@ class MidjourneyBot:
 
     # --- Vary (Region) ---------------------------------------------------------------------
     def _open_inpaint(self, req: InteractionRequest, parent: JobRecord | None) -> None:
-        source = self._source_message(req)
+        source = source_message(req)
         if parent is None or source is None:
             self.ack(req)
             return
         token = secrets.token_urlsafe(48)
         custom_id = f"MJ::iframe::{token}"
-        self.iframes[token] = OpenModal(
-            interaction_id=req.interaction_id,
-            user_id=req.user.user_id,
-            custom_id=custom_id,
-            kind="inpaint",
-            source=source,
-            opener=req,
-            job=parent,
-        )
+        self.iframes[token] = OpenModal.opened_by(req, source, "inpaint", custom_id, parent)
         data = {
             "id": req.interaction_id,
             "nonce": req.nonce,
