@@ -30,7 +30,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import copy
 import logging
 import random
 import secrets
@@ -74,6 +73,7 @@ from mjcore.sim.midjourney.records import (
     JobRecord,
     fail_job,
 )
+from mjcore.sim.midjourney.replies import Replies, bot_message, rich_embed
 from mjcore.sim.rewrite import (
     aspect_ratio,
     job_mode,
@@ -90,13 +90,10 @@ from mjcore.sim.state import (
     MESSAGE_REPLY,
     MJ_APPLICATION_ID,
     MJ_BOT_USER,
-    NIJI_BOT_USER,
     Json,
     SimState,
     StoredMessage,
     UserRecord,
-    iso_timestamp,
-    snowflake_time,
 )
 
 log = logging.getLogger(__name__)
@@ -221,6 +218,7 @@ class MidjourneyBot:
         self.bus = bus
         self.cdn = cdn
         self.commands = commands
+        self.replies = Replies(state, config, hub, bus)
         self.jobs: list[JobRecord] = []
         self.modals: dict[str, OpenModal] = {}
         self.iframes: dict[str, OpenModal] = {}
@@ -228,7 +226,6 @@ class MidjourneyBot:
         self.shortened: dict[str, list[str]] = {}  # shorten message id -> prompts
         self.described: dict[str, list[str]] = {}  # describe message id -> prompts
         self._slots: dict[str, _Slots] = {}
-        self._acked: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._side_work: set[asyncio.Task[Any]] = set()
         self._closing = False
@@ -290,22 +287,8 @@ class MidjourneyBot:
     # --- interaction entry -----------------------------------------------------------------
     def accept(self, req: InteractionRequest) -> None:
         """Called by the REST layer after INTERACTION_CREATE went out."""
-        self._spawn(self._watch_ack(req))
+        self._spawn(self.replies.watch_ack(req))
         self._spawn(self._handle(req))
-
-    async def _watch_ack(self, req: InteractionRequest) -> None:
-        await asyncio.sleep(self.config.bot_ack_deadline_seconds)
-        if req.interaction_id not in self._acked:
-            self._acked.add(req.interaction_id)
-            data = {"id": req.interaction_id, "nonce": req.nonce, "reason_code": FAILURE_TIMEOUT}
-            self.hub.dispatch_to(list(req.targets), "INTERACTION_FAILURE", data)
-
-    def ack(self, req: InteractionRequest) -> None:
-        if req.interaction_id in self._acked:
-            return
-        self._acked.add(req.interaction_id)
-        data = {"id": req.interaction_id, "nonce": req.nonce}
-        self.hub.dispatch_to(list(req.targets), "INTERACTION_SUCCESS", data)
 
     async def _handle(self, req: InteractionRequest) -> None:
         if self.config.bot_times_out:
@@ -316,134 +299,6 @@ class MidjourneyBot:
             await self._on_component(req)
         elif req.type == INTERACTION_MODAL_SUBMIT:
             await self._on_modal_submit(req)
-
-    # --- message building ------------------------------------------------------------------
-    def _bot_user(self, req: InteractionRequest) -> Json:
-        return dict(NIJI_BOT_USER if req.application_id != MJ_APPLICATION_ID else MJ_BOT_USER)
-
-    def _message(
-        self, req: InteractionRequest, channel_id: str, *, content: str, type_: int
-    ) -> Json:
-        message_id = self.state.snowflakes.next()
-        return {
-            "type": type_,
-            "content": content,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "timestamp": iso_timestamp(snowflake_time(message_id)),
-            "edited_timestamp": None,
-            "flags": 0,
-            "components": [],
-            "id": message_id,
-            "channel_id": channel_id,
-            "author": self._bot_user(req),
-            "pinned": False,
-            "mention_everyone": False,
-            "tts": False,
-        }
-
-    def _metadata(self, req: InteractionRequest) -> Json:
-        meta: Json = {
-            "id": req.interaction_id,
-            "type": req.type,
-            "user": req.user.public(),
-            "authorizing_integration_owners": {"0": req.guild_id}
-            if req.guild_id
-            else {"1": req.user.user_id},
-        }
-        if req.command is not None:
-            meta["name"] = command_name(req)
-            meta["command_type"] = 1
-        if req.message is not None:
-            meta["interacted_message_id"] = req.message.message_id
-        if req.modal is not None:
-            meta["triggering_interaction_metadata"] = self._metadata(req.modal.opener)
-        return meta
-
-    def _reference(self, target: StoredMessage) -> Json:
-        guild_id = self.state.guild_id_of(target.channel_id)
-        reference: Json = {
-            "type": 0,
-            "channel_id": target.channel_id,
-            "message_id": target.message_id,
-        }
-        if guild_id is not None:
-            reference["guild_id"] = guild_id
-        return reference
-
-    def _referenced(self, target: StoredMessage) -> Json:
-        referenced = copy.deepcopy(target.payload)
-        referenced.pop("referenced_message", None)
-        return referenced
-
-    def _response(
-        self,
-        req: InteractionRequest,
-        *,
-        content: str = "",
-        embeds: list[Json] | None = None,
-        rows: list[Json] | None = None,
-        attachments: list[Json] | None = None,
-        mention: bool = False,
-        ephemeral: bool = False,
-        nonce: bool = True,
-        flags: int = 0,
-        channel_id: str | None = None,
-    ) -> StoredMessage:
-        """The bot's interaction response message (acks the interaction per the order knob)."""
-        source = source_message(req)
-        type_ = MESSAGE_REPLY if source is not None else self.config.start_message_type
-        payload = self._message(req, channel_id or req.channel_id, content=content, type_=type_)
-        payload["flags"] = flags
-        payload["webhook_id"] = req.application_id
-        payload["application_id"] = req.application_id
-        payload["embeds"] = embeds or []
-        payload["attachments"] = attachments or []
-        payload["components"] = self._rows(rows or [])
-        if mention:
-            payload["mentions"] = [req.user.public()]
-        if source is not None:
-            payload["message_reference"] = self._reference(source)
-            payload["referenced_message"] = self._referenced(source)
-            payload["position"] = 0
-        else:
-            payload["interaction"] = {
-                "id": req.interaction_id,
-                "type": req.type,
-                "name": command_name(req) if req.command else "",
-                "user": req.user.public(),
-            }
-        payload["interaction_metadata"] = self._metadata(req)
-        if self.config.success_order == "before_first_message":
-            self.ack(req)
-        message = self.bus.post(
-            payload,
-            nonce=req.nonce if nonce else None,
-            ephemeral_to=list(req.targets) if ephemeral else None,
-            viewer_id=req.user.user_id if ephemeral else None,
-        )
-        self.ack(req)
-        return message
-
-    def _rows(self, rows: list[Json]) -> list[Json]:
-        rows = copy.deepcopy(rows)
-        return ui.number_components(rows) if self.config.component_ids else rows
-
-    def _embed(self, title: str, description: str, colour: int, footer: str | None = None) -> Json:
-        embed: Json = {"type": "rich", "title": title, "description": description}
-        if footer is not None:
-            embed["footer"] = {"text": footer}
-        embed["content_scan_version"] = 0
-        embed["color"] = colour
-        return embed
-
-    def _error(
-        self, req: InteractionRequest, title: str, description: str, footer: str | None
-    ) -> StoredMessage:
-        embed = self._embed(title, description, self.config.error_color, footer)
-        return self._response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
 
     def _mode_text(self, job: JobRecord) -> str:
         return f"{job.mode}, stealth" if self.config.stealth else job.mode
@@ -515,19 +370,23 @@ class MidjourneyBot:
                         )
                     )
                 ]
-            embed = self._embed(title, description, self.config.error_color)
-            self._response(req, embeds=[embed], rows=rows, ephemeral=self.config.ephemeral_errors)
+            embed = self.replies.embed(title, description, self.config.error_color)
+            self.replies.response(
+                req, embeds=[embed], rows=rows, ephemeral=self.config.ephemeral_errors
+            )
             return fail_job(job, title)
         if MARKER_BANNED in job.prompt:
-            self._error(req, "Banned prompt detected", BANNED_DESCRIPTION, footer)
+            self.replies.error(req, "Banned prompt detected", BANNED_DESCRIPTION, footer)
             return fail_job(job, "Banned prompt detected")
         unknown = unknown_params(job.prompt)
         if unknown:
             listed = ", ".join(unknown)
-            self._error(req, "Invalid parameter", f"Unrecognized parameter(s): `{listed}`", footer)
+            self.replies.error(
+                req, "Invalid parameter", f"Unrecognized parameter(s): `{listed}`", footer
+            )
             return fail_job(job, "Invalid parameter")
         if MARKER_ERROR in job.prompt:
-            self._response(req, content=PLAIN_ERROR_TEXT)
+            self.replies.response(req, content=PLAIN_ERROR_TEXT)
             return fail_job(job, "error")
         return MARKER_SILENT in job.prompt and fail_job(job, "no answer")
 
@@ -535,7 +394,7 @@ class MidjourneyBot:
         token = secrets.token_urlsafe(8)
         self.appeals[token] = run
         footer = f"/imagine {run.job.final_prompt}"
-        embed = self._embed(
+        embed = self.replies.embed(
             "Action needed to continue", APPEAL_DESCRIPTION, self.config.error_color, footer
         )
         rows = [
@@ -543,7 +402,7 @@ class MidjourneyBot:
                 ui.button(f"MJ::Prompts::Appeal::{token}", label="Appeal", style=ui.STYLE_PRIMARY)
             )
         ]
-        self._response(run.req, embeds=[embed], rows=rows, ephemeral=True)
+        self.replies.response(run.req, embeds=[embed], rows=rows, ephemeral=True)
 
     def _slots_of(self, user_id: str) -> _Slots:
         return self._slots.setdefault(user_id, _Slots())
@@ -558,12 +417,14 @@ class MidjourneyBot:
         elif len(slots.queue) < self.config.max_queued_jobs:
             slots.queue.append(run)
             footer = f"/imagine {run.job.final_prompt}"
-            embed = self._embed("Job queued", QUEUED_DESCRIPTION, self.config.notice_color, footer)
-            self._response(run.req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
+            embed = self.replies.embed(
+                "Job queued", QUEUED_DESCRIPTION, self.config.notice_color, footer
+            )
+            self.replies.response(run.req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
             log.info("job queued [job:%s position:%d]", run.job.job_id, len(slots.queue))
         else:
             footer = f"/imagine {run.job.final_prompt}"
-            self._error(run.req, "Queue full", QUEUE_FULL_DESCRIPTION, footer)
+            self.replies.error(run.req, "Queue full", QUEUE_FULL_DESCRIPTION, footer)
             fail_job(run.job, "Queue full")
         self._update_idle()
 
@@ -572,7 +433,7 @@ class MidjourneyBot:
         rows = [ui.cancel_row(run.job.job_id)] if ephemeral else []
         content = self._content(run, "Waiting to start")
         if not follow_up:
-            message = self._response(
+            message = self.replies.response(
                 run.req,
                 content=content,
                 rows=rows,
@@ -581,30 +442,11 @@ class MidjourneyBot:
                 nonce=run.nonce_on_start,
             )
         else:
-            message = self._follow_up(run, content, rows, ephemeral)
+            message = self.replies.follow_up(
+                run.req, run.job.channel_id, content, rows, ephemeral=ephemeral
+            )
         run.job.progress_message_id = message.message_id
         return message
-
-    def _follow_up(
-        self, run: _Run, content: str, rows: list[Json], ephemeral: bool
-    ) -> StoredMessage:
-        req = run.req
-        source = source_message(req)
-        type_ = MESSAGE_REPLY if source is not None else self.config.start_message_type
-        payload = self._message(req, run.job.channel_id, content=content, type_=type_)
-        payload["webhook_id"] = req.application_id
-        payload["application_id"] = req.application_id
-        payload["mentions"] = [req.user.public()]
-        payload["components"] = self._rows(rows)
-        payload["interaction_metadata"] = self._metadata(req)
-        if source is not None:
-            payload["message_reference"] = self._reference(source)
-            payload["referenced_message"] = self._referenced(source)
-        return self.bus.post(
-            payload,
-            ephemeral_to=list(req.targets) if ephemeral else None,
-            viewer_id=req.user.user_id if ephemeral else None,
-        )
 
     def _launch(self, run: _Run) -> None:
         run.job.status = STATUS_RUNNING
@@ -645,13 +487,13 @@ class MidjourneyBot:
             await self._step(self.config.progress_delay_seconds)
             if run.filtered or MARKER_FILTERED in job.prompt:
                 footer = f"/imagine {job.final_prompt}"
-                embed = self._embed(
+                embed = self.replies.embed(
                     "Request cancelled due to output filters",
                     FILTERED_DESCRIPTION,
                     self.config.error_color,
                     footer,
                 )
-                self._follow_embed(run, embed)
+                self.replies.embed_reply(run.req, job.channel_id, embed, run.progress)
                 if run.progress is not None:
                     self.bus.delete(run.progress)
                 fail_job(job, "Request cancelled due to output filters")
@@ -659,13 +501,6 @@ class MidjourneyBot:
             self._finish(run)
         finally:
             self._release(run)
-
-    def _follow_embed(self, run: _Run, embed: Json) -> None:
-        payload = self._message(run.req, run.job.channel_id, content="", type_=MESSAGE_REPLY)
-        payload["embeds"] = [embed]
-        if run.progress is not None:
-            payload["message_reference"] = self._reference(run.progress)
-        self.bus.post(payload)
 
     def _progress(self, run: _Run, percent: int, *, force_image: bool = False) -> None:
         if run.progress is None or run.progress.deleted:
@@ -715,7 +550,7 @@ class MidjourneyBot:
         job = run.job
         user = self.state.users[job.user_id]
         req = run.req
-        payload = self._message(
+        payload = self.replies.message(
             req,
             job.channel_id,
             content=self._content(run, self._mode_text(job), final=True),
@@ -723,12 +558,11 @@ class MidjourneyBot:
         )
         payload["mentions"] = [user.public()]
         payload["attachments"] = [self._result_file(run, user)]
-        payload["components"] = self._rows(self._result_rows(run))
+        payload["components"] = self.replies.rows(self._result_rows(run))
         if run.reply_to is not None and run.final_type == MESSAGE_REPLY:
-            payload["message_reference"] = self._reference(run.reply_to)
-            payload["referenced_message"] = self._referenced(run.reply_to)
+            self.replies.refer_to(payload, run.reply_to)
         if self.config.interaction_metadata_on_results:
-            payload["interaction_metadata"] = self._metadata(req)
+            payload["interaction_metadata"] = self.replies.metadata(req)
         result = self.bus.post(payload)
         job.result_message_id = result.message_id
         if run.progress is not None and not run.progress.deleted:
@@ -754,7 +588,9 @@ class MidjourneyBot:
         }
         handler = handlers.get(req.command.name)
         if handler is None:
-            self._response(req, content="This command is not available right now.", ephemeral=True)
+            self.replies.response(
+                req, content="This command is not available right now.", ephemeral=True
+            )
             return
         handler(req)
 
@@ -781,16 +617,16 @@ class MidjourneyBot:
         prompt = " ".join([*links, dims]).strip()
         job = self._new_job(req, "blend", prompt, final_prompt=rewrite_prompt(prompt))
         if len(present) < 2:
-            self._error(req, "Invalid request", "Please provide at least two images.", None)
+            self.replies.error(req, "Invalid request", "Please provide at least two images.", None)
             fail_job(job, "Invalid request")
             return
         if len({bytes(d) for d in present}) != len(present):
-            embed = self._embed(
+            embed = self.replies.embed(
                 "Duplicate images detected",
                 "Please provide different images.",
                 self.config.error_color,
             )
-            self._response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
+            self.replies.response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
             fail_job(job, "Duplicate images detected")
             return
         if self._refusal(req, job):
@@ -803,17 +639,17 @@ class MidjourneyBot:
         link = option(req, "link")
         job = self._new_job(req, "describe", str(link or ""), final_prompt="")
         if data is None and not link:
-            self._error(req, "Invalid request", "Please provide an image or a link.", None)
+            self.replies.error(req, "Invalid request", "Please provide an image or a link.", None)
             fail_job(job, "Invalid request")
             return
         if data is None:
             data = single_image(job.job_id, (512, 512))
         size = image_size(data)
         if size is None:
-            self._error(req, "Invalid image", "The image could not be read.", None)
+            self.replies.error(req, "Invalid image", "The image could not be read.", None)
             fail_job(job, "Invalid image")
             return
-        deferred = self._response(req, flags=FLAG_LOADING)
+        deferred = self.replies.response(req, flags=FLAG_LOADING)
         job.progress_message_id = deferred.message_id
         job.status = STATUS_RUNNING
         work = self._spawn(self._finish_describe(req, job, deferred, data, size))
@@ -844,27 +680,24 @@ class MidjourneyBot:
             job_id=job.job_id,
         )
         attachment = self.cdn.attachment(stored)
-        embed = {
-            "type": "rich",
-            "description": description,
-            "image": {
-                "url": attachment["url"],
-                "proxy_url": attachment["proxy_url"],
-                "width": size[0],
-                "height": size[1],
-                "content_type": PNG,
-                "flags": 0,
-            },
-            "content_scan_version": 0,
-            "color": 0,
+        image = {
+            "url": attachment["url"],
+            "proxy_url": attachment["proxy_url"],
+            "width": size[0],
+            "height": size[1],
+            "content_type": PNG,
+            "flags": 0,
         }
+        embed = rich_embed(description, image=image)
         buttons = [ui.button(f"MJ::Job::PicReader::{i + 1}", emoji=DIGITS[i]) for i in range(4)]
         rows = [
             ui.row(*buttons, ui.button("MJ::Picread::Retry", emoji="🔄")),
             ui.row(ui.button("MJ::Job::PicReader::all", label="Imagine all", emoji="🎉")),
         ]
         job.final_prompt = description
-        self.bus.edit(message, {"flags": 0, "embeds": [embed], "components": self._rows(rows)})
+        self.bus.edit(
+            message, {"flags": 0, "embeds": [embed], "components": self.replies.rows(rows)}
+        )
         job.result_message_id = message.message_id
         job.status = STATUS_DONE
 
@@ -876,20 +709,15 @@ class MidjourneyBot:
         tokens = "\n".join(f"{w} 🔸" for w in words[:5])
         shortened = "\n\n".join(f"{DIGITS[i]} {p}" for i, p in enumerate(prompts))
         description = f"## Important tokens\n{tokens}\n## Shortened prompts\n{shortened}"
-        embed = {
-            "type": "rich",
-            "description": description,
-            "footer": {"text": "Click on a button to imagine one of the shortened prompts"},
-            "content_scan_version": 0,
-            "color": 0,
-        }
+        footer = "Click on a button to imagine one of the shortened prompts"
+        embed = rich_embed(description, footer=footer)
         rows = [
             ui.row(
                 *(ui.button(f"MJ::Job::PromptAnalyzer::{i + 1}", emoji=DIGITS[i]) for i in range(5))
             ),
             ui.row(ui.button("MJ::Job::PromptAnalyzerExtended", label="Show Details")),
         ]
-        message = self._response(req, embeds=[embed], rows=rows)
+        message = self.replies.response(req, embeds=[embed], rows=rows)
         self.shortened[message.message_id] = prompts
         job.final_prompt = description
         job.result_message_id = message.message_id
@@ -899,7 +727,9 @@ class MidjourneyBot:
         job_id = str(option(req, "job_id") or "")
         job = self.job_by_id(job_id)
         if job is None or job.status != STATUS_DONE or job.result_message_id is None:
-            self._error(req, "Invalid job id", f"Could not find a job with id `{job_id}`.", None)
+            self.replies.error(
+                req, "Invalid job id", f"Could not find a job with id `{job_id}`.", None
+            )
             return
         original = self.state.messages[job.result_message_id]
         user = self.state.users[job.user_id]
@@ -907,14 +737,14 @@ class MidjourneyBot:
         file = self._result_file(shown, user, channel_id=req.channel_id)
         rows = self._result_rows(shown)
         content = str(original.payload.get("content") or "")
-        self._response(req, content=content, attachments=[file], rows=rows, mention=True)
+        self.replies.response(req, content=content, attachments=[file], rows=rows, mention=True)
 
     @staticmethod
     def _kind_result(job: JobRecord) -> str:
         return "single" if job.kind in ("upscale", "upscale_hd") else "grid"
 
     def _info(self, req: InteractionRequest) -> None:
-        deferred = self._response(req, flags=FLAG_LOADING, ephemeral=True)
+        deferred = self.replies.response(req, flags=FLAG_LOADING, ephemeral=True)
         user = req.user
         slots = self._slots_of(user.user_id)
         mine = [j for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_DONE]
@@ -940,25 +770,19 @@ class MidjourneyBot:
             f"**Queued Jobs (relax)**: {queued_relax}",
             f"**Running Jobs**: {running or 'None'}",
         ]
-        embed = {
-            "type": "rich",
-            "title": f"Your info - {user.username}",
-            "description": "\n".join(lines),
-            "content_scan_version": 0,
-            "color": 0,
-        }
+        embed = rich_embed("\n".join(lines), title=f"Your info - {user.username}")
         self.bus.edit(deferred, {"flags": FLAG_EPHEMERAL, "embeds": [embed]})
 
     def _switch_mode(self, req: InteractionRequest) -> None:
         assert req.command is not None
         name = req.command.name
         req.user.mode = name
-        self._response(req, content=MODE_REPLIES[name], ephemeral=True)
+        self.replies.response(req, content=MODE_REPLIES[name], ephemeral=True)
 
     def _prefer(self, req: InteractionRequest) -> None:
         sub = command_name(req)
         if sub != "prefer remix":
-            self._response(
+            self.replies.response(
                 req, content="This preference is not available right now.", ephemeral=True
             )
             return
@@ -967,7 +791,7 @@ class MidjourneyBot:
             text = "Remix mode turned on! You can disable it by running `/prefer remix` again."
         else:
             text = "Remix mode turned off! You can enable it by running `/prefer remix` again."
-        self._response(req, content=text, ephemeral=True)
+        self.replies.response(req, content=text, ephemeral=True)
 
     def _settings_rows(self, user: UserRecord) -> list[Json]:
         def toggle(custom_id: str, label: str, on: bool) -> Json:
@@ -992,7 +816,7 @@ class MidjourneyBot:
         ]
 
     def _settings(self, req: InteractionRequest) -> None:
-        self._response(
+        self.replies.response(
             req,
             content="Adjust your settings here.",
             rows=self._settings_rows(req.user),
@@ -1041,7 +865,7 @@ class MidjourneyBot:
             self._toggle_setting(req, custom_id)
         else:
             # bookmark, acknowledgements and anything else: the bot just acknowledges
-            self.ack(req)
+            self.replies.ack(req)
 
     def _job_for_message(self, message: StoredMessage) -> JobRecord | None:
         for job in reversed(self.jobs):
@@ -1049,17 +873,12 @@ class MidjourneyBot:
                 return job
         return None
 
-    def _mark_used(self, message: StoredMessage, custom_id: str) -> None:
-        rows = message.payload.get("components", [])
-        if ui.mark_used(rows, custom_id):
-            self.bus.edit(message, {"components": rows})
-
     def _upscale(
         self, req: InteractionRequest, parent: JobRecord | None, index: int, custom_id: str
     ) -> None:
         assert req.message is not None
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         job = self._new_job(
             req,
@@ -1075,12 +894,12 @@ class MidjourneyBot:
         family = model_family(job.final_prompt)
         rows = ui.upscaled_rows(job.job_id, family, video=self.config.video_buttons)
         content = f"**{job.final_prompt}** - Image #{index} <@{job.user_id}>"
-        message = self._response(
+        message = self.replies.response(
             req, content=content, attachments=[attachment], rows=rows, mention=True
         )
         job.result_message_id = message.message_id
         job.status = STATUS_DONE
-        self._mark_used(req.message, custom_id)
+        self.replies.mark_used(req.message, custom_id)
         log.info("upscale done [job:%s parent:%s index:%d]", job.job_id, parent.job_id, index)
 
     def _button_run(
@@ -1107,7 +926,7 @@ class MidjourneyBot:
     ) -> None:
         assert req.message is not None
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         if req.user.remix:
             custom_id = f"MJ::RemixModal::{parent.job_id}::{index}::{1 if strong else 0}"
@@ -1135,13 +954,13 @@ class MidjourneyBot:
             return
         label = "Variations (Strong) by " if strong else "Variations (Subtle) by "
         if mark is not None:
-            self._mark_used(req.message, mark)
+            self.replies.mark_used(req.message, mark)
         self._submit(self._button_run(req, job, label))
 
     def _reroll(self, req: InteractionRequest, parent: JobRecord | None) -> None:
         assert req.message is not None
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         if req.user.remix:
             custom_id = f"MJ::ImagineModal::{req.message.message_id}"
@@ -1166,7 +985,7 @@ class MidjourneyBot:
 
     def _upscale_hd(self, req: InteractionRequest, parent: JobRecord | None, action: str) -> None:
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         job = self._new_job(
             req,
@@ -1195,7 +1014,7 @@ class MidjourneyBot:
         prompt: str | None = None,
     ) -> None:
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         final = rewrite_prompt(prompt) if prompt is not None else parent.final_prompt
         job = self._new_job(
@@ -1213,7 +1032,7 @@ class MidjourneyBot:
         prompt: str | None = None,
     ) -> None:
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         if req.user.remix and prompt is None:
             custom_id = f"MJ::PanModal::{direction}::{parent.job_id}::1"
@@ -1239,7 +1058,7 @@ class MidjourneyBot:
     def _appeal(self, req: InteractionRequest, token: str) -> None:
         run = self.appeals.pop(token, None)
         if run is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         held = run.job
         job = self._new_job(req, held.kind, held.prompt, final_prompt=held.final_prompt)
@@ -1249,7 +1068,7 @@ class MidjourneyBot:
         self._submit(_Run(job=job, req=req, nonce_on_start=True))
 
     def _cancel(self, req: InteractionRequest, job_id: str) -> None:
-        self.ack(req)
+        self.replies.ack(req)
         slots = self._slots_of(req.user.user_id)
         run = slots.running.get(job_id)
         queued = next((r for r in slots.queue if r.job.job_id == job_id), None)
@@ -1281,8 +1100,8 @@ class MidjourneyBot:
             "MJ::Settings::RelaxMode",
         ):
             user.mode = custom_id.removeprefix("MJ::Settings::").removesuffix("Mode").lower()
-        self.ack(req)
-        self.bus.edit(req.message, {"components": self._rows(self._settings_rows(user))})
+        self.replies.ack(req)
+        self.bus.edit(req.message, {"components": self.replies.rows(self._settings_rows(user))})
 
     # --- modals ----------------------------------------------------------------------------
     def _open_modal(
@@ -1305,33 +1124,12 @@ class MidjourneyBot:
             req, source, kind, custom_id, parent, index=index, extra=extra
         )
         prefill = value if value is not None else (parent.final_prompt if parent else "")
-        data = {
-            "id": req.interaction_id,
-            "nonce": req.nonce,
-            "channel_id": req.channel_id,
-            "custom_id": custom_id,
-            "application": self._application(req),
-            "title": title,
-            "components": [ui.text_input_row(field_id, field_label, prefill)],
-        }
-        self.hub.dispatch_to(list(req.targets), "INTERACTION_MODAL_CREATE", data)
-        self.ack(req)
-
-    def _application(self, req: InteractionRequest) -> Json:
-        bot = self._bot_user(req)
-        return {
-            "id": req.application_id,
-            "name": bot["username"],
-            "icon": bot["avatar"],
-            "description": "",
-            "bot_public": True,
-            "flags": 0,
-            "bot": {k: bot[k] for k in ("id", "username", "discriminator", "public_flags", "bot")},
-        }
+        fields = {"components": [ui.text_input_row(field_id, field_label, prefill)]}
+        self.replies.show_modal(req, "INTERACTION_MODAL_CREATE", custom_id, title, fields)
 
     def _open_custom_zoom(self, req: InteractionRequest, parent: JobRecord | None) -> None:
         if parent is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         self._open_modal(
             req,
@@ -1348,7 +1146,7 @@ class MidjourneyBot:
         assert req.message is not None
         prompts = self.described.get(req.message.message_id, [])
         if which == "all":
-            self.ack(req)
+            self.replies.ack(req)
             for prompt in prompts:
                 job = self._new_job(req, "imagine", prompt)
                 if not self._refusal(req, job):
@@ -1369,7 +1167,7 @@ class MidjourneyBot:
         )
 
     def _retry_describe(self, req: InteractionRequest) -> None:
-        self.ack(req)
+        self.replies.ack(req)
 
     def _open_prompt_modal(self, req: InteractionRequest, prompts: list[str], index: int) -> None:
         assert req.message is not None
@@ -1394,7 +1192,7 @@ class MidjourneyBot:
         parent = modal.job
         if modal.kind == "zoom":
             if "--zoom" not in prompt:
-                self._error(
+                self.replies.error(
                     req,
                     "Invalid parameter",
                     "Custom zoom requires a `--zoom` value between 1 and 2.",
@@ -1427,23 +1225,15 @@ class MidjourneyBot:
     def _open_inpaint(self, req: InteractionRequest, parent: JobRecord | None) -> None:
         source = source_message(req)
         if parent is None or source is None:
-            self.ack(req)
+            self.replies.ack(req)
             return
         token = secrets.token_urlsafe(48)
         custom_id = f"MJ::iframe::{token}"
         self.iframes[token] = OpenModal.opened_by(req, source, "inpaint", custom_id, parent)
-        data = {
-            "id": req.interaction_id,
-            "nonce": req.nonce,
-            "channel_id": req.channel_id,
-            "custom_id": custom_id,
-            "application": self._application(req),
-            "title": "Vary Region",
-            "iframe_path": f"/inpaint/?custom_id={token}",
-            "modal_size": 2,
-        }
-        self.hub.dispatch_to(list(req.targets), "INTERACTION_IFRAME_MODAL_CREATE", data)
-        self.ack(req)
+        fields = {"iframe_path": f"/inpaint/?custom_id={token}", "modal_size": 2}
+        self.replies.show_modal(
+            req, "INTERACTION_IFRAME_MODAL_CREATE", custom_id, "Vary Region", fields
+        )
 
     async def submit_inpaint(self, token: str, body: Json) -> tuple[int, Json]:
         """``POST /inpaint/api/submit-job`` on the discordsays host."""
@@ -1486,24 +1276,13 @@ class MidjourneyBot:
             return
         content = f"**{job.final_prompt}**\n**Job ID**: {job.job_id}\n**seed** {job.seed}"
         message_id = self.state.snowflakes.next()
-        payload = {
-            "type": MESSAGE_DEFAULT,
-            "content": content,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "timestamp": iso_timestamp(snowflake_time(message_id)),
-            "edited_timestamp": None,
-            "flags": 0,
-            "components": [],
-            "id": message_id,
-            "channel_id": account.dm_channel_id,
-            "author": dict(MJ_BOT_USER),
-            "pinned": False,
-            "mention_everyone": False,
-            "tts": False,
-        }
+        payload = bot_message(
+            message_id,
+            account.dm_channel_id,
+            dict(MJ_BOT_USER),
+            content=content,
+            type_=MESSAGE_DEFAULT,
+        )
         self.bus.post(payload)
 
     def _job_for_shown(self, message: StoredMessage) -> JobRecord | None:
