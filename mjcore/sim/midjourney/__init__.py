@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mjcore.sim.midjourney.bot import ACCOUNT_STATES, MidjourneyBot
+from mjcore.sim.midjourney.bot import MidjourneyBot
 from mjcore.sim.midjourney.interactions import (
     INTERACTION_COMMAND,
     INTERACTION_COMPONENT,
@@ -10,6 +10,7 @@ from mjcore.sim.midjourney.interactions import (
     InteractionRequest,
     OpenModal,
 )
+from mjcore.sim.midjourney.outcomes import ACCOUNT_STATES
 from mjcore.sim.midjourney.records import JobRecord
 
 __all__ = [

@@ -5,38 +5,16 @@ MESSAGE_CREATE "**<P>** - <@U> (Waiting to start)" (type 20, our nonce, ``intera
 ``interaction_metadata``), INTERACTION_SUCCESS (order is a knob), MESSAGE_UPDATEs "(N%) (fast)"
 with ``<uuid>_grid_0.webp`` previews, the final grid as a new MESSAGE_CREATE (type 0, no nonce),
 then MESSAGE_DELETE of the progress message. Button jobs reply (type 19) to the message that
-carried the button.
-
-Prompt markers (exact, case-sensitive words in the prompt) that choose an outcome:
-
-- ``SIM_BANNED``: "Banned prompt detected" error embed (with our nonce); job failed.
-- an unknown ``--param``: "Invalid parameter" embed listing the unknown parameters; job failed.
-- ``SIM_APPEAL``: ephemeral "Action needed to continue" with an Appeal button; pressing Appeal
-  runs the job (the start message replies to the moderation message).
-- ``SIM_ERROR``: plain-text error content ("There was an error processing your request. ...").
-- ``SIM_SILENT``: no answer at all; INTERACTION_FAILURE reason 2 after the ack deadline.
-- ``SIM_VANISH``: "Waiting to start", then that message is deleted and no result ever comes.
-- ``SIM_FILTERED``: progress runs, then "Request cancelled due to output filters"; job failed.
-
-Account states (``Faults.set_account_state``) answer every job request with an error embed:
-``pending_mod`` ("Pending mod message", with an Acknowledged button), ``blocked`` ("Blocked"),
-``subscription_required`` ("Subscription required"), ``credits_exhausted`` ("Credits exhausted",
-fast and turbo jobs only).
+carried the button. Outcomes other than a result are described in ``outcomes``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
 import logging
-import random
 import secrets
-import uuid
-from collections import deque
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from mjcore.sim import components as ui
@@ -47,11 +25,7 @@ from mjcore.sim.config import SimConfig
 from mjcore.sim.gateway import GatewayHub
 from mjcore.sim.images import (
     PNG,
-    WEBP,
-    dimensions,
-    grid_image,
     image_size,
-    preview_image,
     single_image,
 )
 from mjcore.sim.midjourney.interactions import (
@@ -66,6 +40,8 @@ from mjcore.sim.midjourney.interactions import (
     source_message,
     submitted_prompt,
 )
+from mjcore.sim.midjourney.ledger import JobLedger
+from mjcore.sim.midjourney.outcomes import MARKER_APPEAL, Appeals, Refusals
 from mjcore.sim.midjourney.records import (
     STATUS_DONE,
     STATUS_FAILED,
@@ -74,21 +50,20 @@ from mjcore.sim.midjourney.records import (
     fail_job,
 )
 from mjcore.sim.midjourney.replies import Replies, bot_message, rich_embed
+from mjcore.sim.midjourney.results import Results
+from mjcore.sim.midjourney.runner import JobRunner
+from mjcore.sim.midjourney.runs import JobRun, result_shape
+from mjcore.sim.midjourney.tasks import BotTasks
 from mjcore.sim.rewrite import (
-    aspect_ratio,
-    job_mode,
     model_family,
-    result_filename,
     rewrite_prompt,
     short_link,
-    unknown_params,
 )
 from mjcore.sim.state import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     MESSAGE_DEFAULT,
     MESSAGE_REPLY,
-    MJ_APPLICATION_ID,
     MJ_BOT_USER,
     Json,
     SimState,
@@ -98,66 +73,6 @@ from mjcore.sim.state import (
 
 log = logging.getLogger(__name__)
 
-FAILURE_TIMEOUT = 2
-
-MARKER_BANNED = "SIM_BANNED"
-MARKER_APPEAL = "SIM_APPEAL"
-MARKER_ERROR = "SIM_ERROR"
-MARKER_SILENT = "SIM_SILENT"
-MARKER_VANISH = "SIM_VANISH"
-MARKER_FILTERED = "SIM_FILTERED"
-
-PLAIN_ERROR_TEXT = (
-    "There was an error processing your request. Please try again later. "
-    "Your trace: `aspirate-giveaway-smuggler`"
-)
-BANNED_DESCRIPTION = (
-    "Sorry! Our AI moderator thinks this prompt is probably against our community standards.\n\n"
-    "Please review our current community standards:\n\n**ALLOWED**\n- Any image up to PG-13 rating "
-    "involving fiction, fantasy, mythology.\n- Real images that may be seen as respectful or "
-    "light-hearted parodies, satire, caricatures\n- Imaginary or exaggerated real-life scenarios, "
-    "including absurd or humorous situations.\n\n**NOT ALLOWED**\n- Disrespectful, harmful, "
-    "misleading public figures/events portrayals or potential to mislead.\n- Hate speech, "
-    "explicit or real-world violence.\n- Nudity or unconsented overtly sexualized public figures."
-    "\n- Imagery that might be considered culturally insensitive\n\nThis AI system isn't perfect. "
-    "If you find it rejecting something innocent please press the **Notify developers** button "
-    "and we will review it and try to further improve our performance. Thank you for your help!"
-)
-APPEAL_DESCRIPTION = (
-    "Sorry! Our AI moderators feel your prompt might be against our community standards.\n\n"
-    '        If you think this is a mistake, please press the "Appeal" button below and we will '
-    "send it to a more sophisticated AI to double-check the result."
-)
-QUEUED_DESCRIPTION = (
-    "Your job will start as soon as one of your running jobs finishes. "
-    "You can check your queue with /info."
-)
-QUEUE_FULL_DESCRIPTION = (
-    "Your job queue is full. Please wait for a job to finish first, then resubmit this one."
-)
-FILTERED_DESCRIPTION = "Sorry! Your image was filtered out by our output moderation."
-ACCOUNT_STATES: dict[str, tuple[str, str]] = {
-    "pending_mod": (
-        "Pending mod message",
-        "You have a pending mod message. Please read and acknowledge it before continuing.",
-    ),
-    "blocked": (
-        "Blocked",
-        "You have been blocked from accessing Midjourney. "
-        "Contact support if you think this is a mistake.",
-    ),
-    "subscription_required": (
-        "Subscription required",
-        "To use Midjourney you will need an active subscription. Please visit "
-        "https://www.midjourney.com/account to subscribe.",
-    ),
-    "credits_exhausted": (
-        "Credits exhausted",
-        "You have run out of fast hours. "
-        "You can purchase more at https://www.midjourney.com/account "
-        "or switch to /relax mode.",
-    ),
-}
 MODE_REPLIES = {
     "fast": "Done! Your jobs will now be processed in fast mode. You can switch back with /relax",
     "relax": (
@@ -166,7 +81,6 @@ MODE_REPLIES = {
     ),
     "turbo": "Done! Your jobs will now be processed in turbo mode. You can switch back with /fast",
 }
-MODE_NAMES = {"fast": "fast", "relax": "relaxed", "turbo": "turbo"}
 DIGITS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
 DESCRIBE_STYLES = (
     "a flat field of {colour} colour, minimalist abstract composition, clean gradients",
@@ -174,32 +88,7 @@ DESCRIBE_STYLES = (
     "{colour} monochrome background texture, smooth matte finish, studio lighting",
     "a simple {colour} poster with geometric calm, muted tones, high resolution",
 )
-SEED_MAX = 4294967295
 HD_SCALE = 2
-FALLBACK_PROGRESS_STEP = 50  # used when progress_steps is empty: every job shows one preview
-ZOOM_SCALE = {"50": 2.0, "75": 1.5}
-
-
-@dataclass(slots=True, eq=False)
-class _Run:
-    job: JobRecord
-    req: InteractionRequest
-    label: str = ""  # "Variations (Strong) by " ...
-    final_label: str | None = None
-    reply_to: StoredMessage | None = None
-    final_type: int = MESSAGE_DEFAULT
-    result: str = "grid"  # "grid" | "single"
-    scale: float = 1.0
-    progress: StoredMessage | None = None
-    nonce_on_start: bool = True
-    filtered: bool = False
-    task: asyncio.Task[None] | None = None
-
-
-@dataclass(slots=True)
-class _Slots:
-    running: dict[str, _Run] = field(default_factory=dict)
-    queue: deque[_Run] = field(default_factory=deque)
 
 
 class MidjourneyBot:
@@ -219,76 +108,39 @@ class MidjourneyBot:
         self.cdn = cdn
         self.commands = commands
         self.replies = Replies(state, config, hub, bus)
-        self.jobs: list[JobRecord] = []
+        self.tasks = BotTasks()
+        self.ledger = JobLedger(state, config)
+        self.results = Results(state, config, cdn, bus, self.replies)
+        self.runner = JobRunner(config, bus, cdn, self.replies, self.results, self.tasks)
+        self.refusals = Refusals(config, self.replies)
+        self.appeals = Appeals(config, self.replies)
         self.modals: dict[str, OpenModal] = {}
         self.iframes: dict[str, OpenModal] = {}
-        self.appeals: dict[str, _Run] = {}  # appeal token -> held job
         self.shortened: dict[str, list[str]] = {}  # shorten message id -> prompts
         self.described: dict[str, list[str]] = {}  # describe message id -> prompts
-        self._slots: dict[str, _Slots] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._side_work: set[asyncio.Task[Any]] = set()
-        self._closing = False
-        self._unpaused = asyncio.Event()
-        self._unpaused.set()
-        self._idle = asyncio.Event()
-        self._idle.set()
         cdn.inpaint_handler = self.submit_inpaint
 
-    # --- plumbing --------------------------------------------------------------------------
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    @property
+    def jobs(self) -> list[JobRecord]:
+        return self.ledger.jobs
 
     async def aclose(self) -> None:
-        self._closing = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.tasks.aclose()
 
     def pause(self) -> None:
-        self._unpaused.clear()
+        self.tasks.pause()
 
     def resume(self) -> None:
-        self._unpaused.set()
-
-    def _side_work_done(self, task: asyncio.Task[Any]) -> None:
-        self._side_work.discard(task)
-        self._update_idle()
-
-    def _busy(self) -> bool:
-        return bool(self._side_work) or any(s.running or s.queue for s in self._slots.values())
-
-    def _update_idle(self) -> None:
-        if self._busy():
-            self._idle.clear()
-        else:
-            self._idle.set()
+        self.tasks.resume()
 
     async def wait_idle(self, timeout: float) -> None:
-        async with asyncio.timeout(timeout):
-            while True:
-                await self._idle.wait()
-                await asyncio.sleep(0)
-                if not self._busy():
-                    return
-
-    def job_by_id(self, job_id: str) -> JobRecord | None:
-        for job in self.jobs:
-            if job.job_id == job_id:
-                return job
-        return None
+        await self.runner.wait_idle(timeout)
 
     # --- interaction entry -----------------------------------------------------------------
     def accept(self, req: InteractionRequest) -> None:
         """Called by the REST layer after INTERACTION_CREATE went out."""
-        self._spawn(self.replies.watch_ack(req))
-        self._spawn(self._handle(req))
+        self.tasks.spawn(self.replies.watch_ack(req))
+        self.tasks.spawn(self._handle(req))
 
     async def _handle(self, req: InteractionRequest) -> None:
         if self.config.bot_times_out:
@@ -299,276 +151,6 @@ class MidjourneyBot:
             await self._on_component(req)
         elif req.type == INTERACTION_MODAL_SUBMIT:
             await self._on_modal_submit(req)
-
-    def _mode_text(self, job: JobRecord) -> str:
-        return f"{job.mode}, stealth" if self.config.stealth else job.mode
-
-    def _content(self, run: _Run, *statuses: str, final: bool = False) -> str:
-        """``**<P>** - <label><@U> (<status>) (<status>)``; final adds the 2025+ decorations."""
-        job = run.job
-        label = run.final_label if final and run.final_label is not None else run.label
-        head = f"**{job.final_prompt}** - {label}<@{job.user_id}>"
-        tail = " ".join(f"({status})" for status in statuses)
-        if not final or not self.config.modern_decorations:
-            return f"{head} {tail}"
-        link = f"[(Open on website for full quality)](<https://midjourney.com/jobs/{job.job_id}>)"
-        footer = (
-            "\n-# Create, explore, and organize on "
-            "[midjourney.com](<https://midjourney.com/imagine?from_discord=1>)"
-        )
-        return f"{head} {link} {tail}{footer}"
-
-    # --- jobs ------------------------------------------------------------------------------
-    def _new_job(
-        self,
-        req: InteractionRequest,
-        kind: str,
-        prompt: str,
-        *,
-        parent: JobRecord | None = None,
-        index: int | None = None,
-        final_prompt: str | None = None,
-    ) -> JobRecord:
-        final = (
-            final_prompt
-            if final_prompt is not None
-            else rewrite_prompt(prompt, suffix=self.config.settings_suffix)
-        )
-        job = JobRecord(
-            job_id=str(uuid.uuid4()),
-            kind=kind,
-            prompt=prompt,
-            final_prompt=final,
-            nonce=req.nonce,
-            interaction_id=req.interaction_id,
-            user_id=req.user.user_id,
-            channel_id=req.channel_id,
-            parent_job_id=parent.job_id if parent else None,
-            custom_id=req.data.get("custom_id") if req.type == INTERACTION_COMPONENT else None,
-            index=index,
-            mode=job_mode(final, MODE_NAMES.get(req.user.mode, req.user.mode)),
-            seed=random.randint(0, SEED_MAX),
-        )
-        self.jobs.append(job)
-        return job
-
-    def _refusal(self, req: InteractionRequest, job: JobRecord) -> bool:
-        """Answer refused jobs (account state, markers, bad params); True when refused."""
-        footer = f"/imagine {job.final_prompt}"
-        state = req.user.account_state
-        if state in ACCOUNT_STATES and not (state == "credits_exhausted" and job.mode == "relaxed"):
-            title, description = ACCOUNT_STATES[state]
-            rows = []
-            if state == "pending_mod":
-                token = secrets.token_urlsafe(8)
-                rows = [
-                    ui.row(
-                        ui.button(
-                            f"MJ::Mod::Acknowledge::{token}",
-                            label="Acknowledged",
-                            style=ui.STYLE_SUCCESS,
-                        )
-                    )
-                ]
-            embed = self.replies.embed(title, description, self.config.error_color)
-            self.replies.response(
-                req, embeds=[embed], rows=rows, ephemeral=self.config.ephemeral_errors
-            )
-            return fail_job(job, title)
-        if MARKER_BANNED in job.prompt:
-            self.replies.error(req, "Banned prompt detected", BANNED_DESCRIPTION, footer)
-            return fail_job(job, "Banned prompt detected")
-        unknown = unknown_params(job.prompt)
-        if unknown:
-            listed = ", ".join(unknown)
-            self.replies.error(
-                req, "Invalid parameter", f"Unrecognized parameter(s): `{listed}`", footer
-            )
-            return fail_job(job, "Invalid parameter")
-        if MARKER_ERROR in job.prompt:
-            self.replies.response(req, content=PLAIN_ERROR_TEXT)
-            return fail_job(job, "error")
-        return MARKER_SILENT in job.prompt and fail_job(job, "no answer")
-
-    def _hold_for_appeal(self, run: _Run) -> None:
-        token = secrets.token_urlsafe(8)
-        self.appeals[token] = run
-        footer = f"/imagine {run.job.final_prompt}"
-        embed = self.replies.embed(
-            "Action needed to continue", APPEAL_DESCRIPTION, self.config.error_color, footer
-        )
-        rows = [
-            ui.row(
-                ui.button(f"MJ::Prompts::Appeal::{token}", label="Appeal", style=ui.STYLE_PRIMARY)
-            )
-        ]
-        self.replies.response(run.req, embeds=[embed], rows=rows, ephemeral=True)
-
-    def _slots_of(self, user_id: str) -> _Slots:
-        return self._slots.setdefault(user_id, _Slots())
-
-    def _submit(self, run: _Run) -> None:
-        """Start the job now, queue it ("Job queued") or refuse it ("Queue full")."""
-        slots = self._slots_of(run.job.user_id)
-        if len(slots.running) < self.config.max_concurrent_jobs:
-            slots.running[run.job.job_id] = run
-            run.progress = self._post_start(run, follow_up=False)
-            self._launch(run)
-        elif len(slots.queue) < self.config.max_queued_jobs:
-            slots.queue.append(run)
-            footer = f"/imagine {run.job.final_prompt}"
-            embed = self.replies.embed(
-                "Job queued", QUEUED_DESCRIPTION, self.config.notice_color, footer
-            )
-            self.replies.response(run.req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
-            log.info("job queued [job:%s position:%d]", run.job.job_id, len(slots.queue))
-        else:
-            footer = f"/imagine {run.job.final_prompt}"
-            self.replies.error(run.req, "Queue full", QUEUE_FULL_DESCRIPTION, footer)
-            fail_job(run.job, "Queue full")
-        self._update_idle()
-
-    def _post_start(self, run: _Run, *, follow_up: bool) -> StoredMessage:
-        ephemeral = self.config.ephemeral_progress
-        rows = [ui.cancel_row(run.job.job_id)] if ephemeral else []
-        content = self._content(run, "Waiting to start")
-        if not follow_up:
-            message = self.replies.response(
-                run.req,
-                content=content,
-                rows=rows,
-                mention=True,
-                ephemeral=ephemeral,
-                nonce=run.nonce_on_start,
-            )
-        else:
-            message = self.replies.follow_up(
-                run.req, run.job.channel_id, content, rows, ephemeral=ephemeral
-            )
-        run.job.progress_message_id = message.message_id
-        return message
-
-    def _launch(self, run: _Run) -> None:
-        run.job.status = STATUS_RUNNING
-        run.task = self._spawn(self._run(run))
-
-    def _release(self, run: _Run) -> None:
-        slots = self._slots_of(run.job.user_id)
-        slots.running.pop(run.job.job_id, None)
-        while (
-            not self._closing
-            and slots.queue
-            and len(slots.running) < self.config.max_concurrent_jobs
-        ):
-            nxt = slots.queue.popleft()
-            slots.running[nxt.job.job_id] = nxt
-            nxt.progress = self._post_start(nxt, follow_up=True)
-            self._launch(nxt)
-        self._update_idle()
-
-    async def _step(self, delay: float) -> None:
-        await self._unpaused.wait()
-        await asyncio.sleep(delay)
-        await self._unpaused.wait()
-
-    async def _run(self, run: _Run) -> None:
-        job = run.job
-        try:
-            await self._step(self.config.start_delay_seconds)
-            if MARKER_VANISH in job.prompt and run.progress is not None:
-                self.bus.delete(run.progress)
-                fail_job(job, "vanished")
-                return
-            steps = self.config.progress_steps or (FALLBACK_PROGRESS_STEP,)
-            for i, percent in enumerate(steps):
-                if i:
-                    await self._step(self.config.progress_delay_seconds)
-                self._progress(run, percent, force_image=i == len(steps) - 1)
-            await self._step(self.config.progress_delay_seconds)
-            if run.filtered or MARKER_FILTERED in job.prompt:
-                footer = f"/imagine {job.final_prompt}"
-                embed = self.replies.embed(
-                    "Request cancelled due to output filters",
-                    FILTERED_DESCRIPTION,
-                    self.config.error_color,
-                    footer,
-                )
-                self.replies.embed_reply(run.req, job.channel_id, embed, run.progress)
-                if run.progress is not None:
-                    self.bus.delete(run.progress)
-                fail_job(job, "Request cancelled due to output filters")
-                return
-            self._finish(run)
-        finally:
-            self._release(run)
-
-    def _progress(self, run: _Run, percent: int, *, force_image: bool = False) -> None:
-        if run.progress is None or run.progress.deleted:
-            return
-        job = run.job
-        changes: Json = {"content": self._content(run, f"{percent}%", self._mode_text(job))}
-        if force_image or percent >= self.config.first_progress_image_percent:
-            data = preview_image(job.job_id, self.config.progress_preview_side, percent)
-            folder = MJ_APPLICATION_ID if run.progress.ephemeral else job.channel_id
-            stored = self.cdn.add_file(
-                folder,
-                f"{job.job_id}_grid_0.webp",
-                data,
-                WEBP,
-                ephemeral=run.progress.ephemeral,
-                job_id=job.job_id,
-            )
-            changes["attachments"] = [self.cdn.attachment(stored)]
-        self.bus.edit(run.progress, changes)
-
-    def _result_file(self, run: _Run, user: UserRecord, channel_id: str | None = None) -> Json:
-        job = run.job
-        ratio = aspect_ratio(job.final_prompt)
-        if run.result == "grid":
-            size = dimensions(ratio, self.config.grid_long_side)
-            data = grid_image(job.job_id, size)
-        else:
-            side = round(self.config.upscale_long_side * run.scale)
-            size = dimensions(ratio, side)
-            data = single_image(job.job_id, size)
-        job.width, job.height = size
-        filename = result_filename(user.username, job.final_prompt, job.job_id)
-        folder = channel_id or job.channel_id
-        stored = self.cdn.add_file(folder, filename, data, PNG, job_id=job.job_id)
-        return self.cdn.attachment(stored)
-
-    def _result_rows(self, run: _Run) -> list[Json]:
-        job = run.job
-        if run.result == "grid":
-            return ui.grid_rows(job.job_id)
-        family = model_family(job.final_prompt)
-        return ui.upscaled_rows(
-            job.job_id, family, video=self.config.video_buttons, with_upscale=False
-        )
-
-    def _finish(self, run: _Run) -> None:
-        job = run.job
-        user = self.state.users[job.user_id]
-        req = run.req
-        payload = self.replies.message(
-            req,
-            job.channel_id,
-            content=self._content(run, self._mode_text(job), final=True),
-            type_=run.final_type,
-        )
-        payload["mentions"] = [user.public()]
-        payload["attachments"] = [self._result_file(run, user)]
-        payload["components"] = self.replies.rows(self._result_rows(run))
-        if run.reply_to is not None and run.final_type == MESSAGE_REPLY:
-            self.replies.refer_to(payload, run.reply_to)
-        if self.config.interaction_metadata_on_results:
-            payload["interaction_metadata"] = self.replies.metadata(req)
-        result = self.bus.post(payload)
-        job.result_message_id = result.message_id
-        if run.progress is not None and not run.progress.deleted:
-            self.bus.delete(run.progress)
-        job.status = STATUS_DONE
-        log.info("job done [job:%s kind:%s message:%s]", job.job_id, job.kind, result.message_id)
 
     # --- slash commands --------------------------------------------------------------------
     async def _on_command(self, req: InteractionRequest) -> None:
@@ -596,14 +178,14 @@ class MidjourneyBot:
 
     def _imagine(self, req: InteractionRequest) -> None:
         prompt = str(option(req, "prompt") or "")
-        job = self._new_job(req, "imagine", prompt)
-        if self._refusal(req, job):
+        job = self.ledger.new_job(req, "imagine", prompt)
+        if self.refusals.refuse(req, job):
             return
-        run = _Run(job=job, req=req)
+        run = JobRun(job=job, req=req)
         if MARKER_APPEAL in prompt:
-            self._hold_for_appeal(run)
+            self.appeals.hold(run)
             return
-        self._submit(run)
+        self.runner.submit(run)
 
     def _blend(self, req: InteractionRequest) -> None:
         files = attached_files(self.state, req)
@@ -615,7 +197,7 @@ class MidjourneyBot:
             stored = self.cdn.add_file(req.channel_id, "blend.png", data, PNG)
             links.append(short_link(self.cdn.url_of(stored)))
         prompt = " ".join([*links, dims]).strip()
-        job = self._new_job(req, "blend", prompt, final_prompt=rewrite_prompt(prompt))
+        job = self.ledger.new_job(req, "blend", prompt, final_prompt=rewrite_prompt(prompt))
         if len(present) < 2:
             self.replies.error(req, "Invalid request", "Please provide at least two images.", None)
             fail_job(job, "Invalid request")
@@ -629,15 +211,15 @@ class MidjourneyBot:
             self.replies.response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
             fail_job(job, "Duplicate images detected")
             return
-        if self._refusal(req, job):
+        if self.refusals.refuse(req, job):
             return
-        self._submit(_Run(job=job, req=req))
+        self.runner.submit(JobRun(job=job, req=req))
 
     def _describe(self, req: InteractionRequest) -> None:
         files = attached_files(self.state, req)
         data = files.get(str(option(req, "image")))
         link = option(req, "link")
-        job = self._new_job(req, "describe", str(link or ""), final_prompt="")
+        job = self.ledger.new_job(req, "describe", str(link or ""), final_prompt="")
         if data is None and not link:
             self.replies.error(req, "Invalid request", "Please provide an image or a link.", None)
             fail_job(job, "Invalid request")
@@ -652,10 +234,8 @@ class MidjourneyBot:
         deferred = self.replies.response(req, flags=FLAG_LOADING)
         job.progress_message_id = deferred.message_id
         job.status = STATUS_RUNNING
-        work = self._spawn(self._finish_describe(req, job, deferred, data, size))
-        self._side_work.add(work)
-        work.add_done_callback(self._side_work_done)
-        self._idle.clear()
+        work = self.tasks.spawn(self._finish_describe(req, job, deferred, data, size))
+        self.runner.track_side_work(work)
 
     async def _finish_describe(
         self,
@@ -665,7 +245,7 @@ class MidjourneyBot:
         data: bytes,
         size: tuple[int, int],
     ) -> None:
-        await self._step(self.config.start_delay_seconds)
+        await self.tasks.step(self.config.start_delay_seconds)
         colour = "deep" if sum(data[:64]) % 2 else "vivid"
         ratio = f"{size[0]}:{size[1]}"
         prompts = [style.format(colour=colour) + f" --ar {ratio}" for style in DESCRIBE_STYLES]
@@ -703,7 +283,7 @@ class MidjourneyBot:
 
     def _shorten(self, req: InteractionRequest) -> None:
         prompt = str(option(req, "prompt") or "")
-        job = self._new_job(req, "shorten", prompt)
+        job = self.ledger.new_job(req, "shorten", prompt)
         words = [w for w in prompt.split() if not w.startswith("--")] or ["image"]
         prompts = [" ".join(words[: max(1, len(words) - i)]) for i in range(5)]
         tokens = "\n".join(f"{w} 🔸" for w in words[:5])
@@ -725,7 +305,7 @@ class MidjourneyBot:
 
     def _show(self, req: InteractionRequest) -> None:
         job_id = str(option(req, "job_id") or "")
-        job = self.job_by_id(job_id)
+        job = self.ledger.by_id(job_id)
         if job is None or job.status != STATUS_DONE or job.result_message_id is None:
             self.replies.error(
                 req, "Invalid job id", f"Could not find a job with id `{job_id}`.", None
@@ -733,20 +313,16 @@ class MidjourneyBot:
             return
         original = self.state.messages[job.result_message_id]
         user = self.state.users[job.user_id]
-        shown = _Run(job=job, req=req, result=self._kind_result(job))
-        file = self._result_file(shown, user, channel_id=req.channel_id)
-        rows = self._result_rows(shown)
+        shape = result_shape(job)
+        file = self.results.file(job, shape, user, channel_id=req.channel_id)
+        rows = self.results.rows(job, shape)
         content = str(original.payload.get("content") or "")
         self.replies.response(req, content=content, attachments=[file], rows=rows, mention=True)
-
-    @staticmethod
-    def _kind_result(job: JobRecord) -> str:
-        return "single" if job.kind in ("upscale", "upscale_hd") else "grid"
 
     def _info(self, req: InteractionRequest) -> None:
         deferred = self.replies.response(req, flags=FLAG_LOADING, ephemeral=True)
         user = req.user
-        slots = self._slots_of(user.user_id)
+        slots = self.runner.slots_of(user.user_id)
         mine = [j for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_DONE]
         running = ", ".join(
             j.job_id for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_RUNNING
@@ -828,7 +404,7 @@ class MidjourneyBot:
         assert req.message is not None
         custom_id = str(req.data.get("custom_id", ""))
         parts = custom_id.split("::")
-        parent = self._job_for_message(req.message) or self._job_for_shown(req.message)
+        parent = self.ledger.for_message(req.message)
         if custom_id.startswith("MJ::JOB::upsample::"):
             self._upscale(req, parent, int(parts[3]), custom_id)
         elif custom_id.startswith("MJ::JOB::variation::"):
@@ -867,12 +443,6 @@ class MidjourneyBot:
             # bookmark, acknowledgements and anything else: the bot just acknowledges
             self.replies.ack(req)
 
-    def _job_for_message(self, message: StoredMessage) -> JobRecord | None:
-        for job in reversed(self.jobs):
-            if job.result_message_id == message.message_id:
-                return job
-        return None
-
     def _upscale(
         self, req: InteractionRequest, parent: JobRecord | None, index: int, custom_id: str
     ) -> None:
@@ -880,7 +450,7 @@ class MidjourneyBot:
         if parent is None:
             self.replies.ack(req)
             return
-        job = self._new_job(
+        job = self.ledger.new_job(
             req,
             "upscale",
             parent.final_prompt,
@@ -888,9 +458,8 @@ class MidjourneyBot:
             index=index,
             final_prompt=parent.final_prompt,
         )
-        run = _Run(job=job, req=req, result="single", reply_to=req.message)
         user = self.state.users[job.user_id]
-        attachment = self._result_file(run, user)
+        attachment = self.results.file(job, "single", user)
         family = model_family(job.final_prompt)
         rows = ui.upscaled_rows(job.job_id, family, video=self.config.video_buttons)
         content = f"**{job.final_prompt}** - Image #{index} <@{job.user_id}>"
@@ -904,8 +473,8 @@ class MidjourneyBot:
 
     def _button_run(
         self, req: InteractionRequest, job: JobRecord, label: str, **kwargs: Any
-    ) -> _Run:
-        return _Run(
+    ) -> JobRun:
+        return JobRun(
             job=job,
             req=req,
             label=label,
@@ -942,7 +511,7 @@ class MidjourneyBot:
                 extra="1" if strong else "0",
             )
             return
-        job = self._new_job(
+        job = self.ledger.new_job(
             req,
             "variation",
             parent.final_prompt,
@@ -950,12 +519,12 @@ class MidjourneyBot:
             index=index,
             final_prompt=parent.final_prompt,
         )
-        if self._refusal(req, job):
+        if self.refusals.refuse(req, job):
             return
         label = "Variations (Strong) by " if strong else "Variations (Subtle) by "
         if mark is not None:
             self.replies.mark_used(req.message, mark)
-        self._submit(self._button_run(req, job, label))
+        self.runner.submit(self._button_run(req, job, label))
 
     def _reroll(self, req: InteractionRequest, parent: JobRecord | None) -> None:
         assert req.message is not None
@@ -974,20 +543,20 @@ class MidjourneyBot:
                 parent,
             )
             return
-        job = self._new_job(
+        job = self.ledger.new_job(
             req, "reroll", parent.prompt, parent=parent, final_prompt=parent.final_prompt
         )
-        if self._refusal(req, job):
+        if self.refusals.refuse(req, job):
             return
         run = self._button_run(req, job, "")
         run.final_type = MESSAGE_DEFAULT
-        self._submit(run)
+        self.runner.submit(run)
 
     def _upscale_hd(self, req: InteractionRequest, parent: JobRecord | None, action: str) -> None:
         if parent is None:
             self.replies.ack(req)
             return
-        job = self._new_job(
+        job = self.ledger.new_job(
             req,
             "upscale_hd",
             parent.final_prompt,
@@ -995,7 +564,7 @@ class MidjourneyBot:
             index=1,
             final_prompt=parent.final_prompt,
         )
-        if self._refusal(req, job):
+        if self.refusals.refuse(req, job):
             return
         kind = "Subtle" if action.endswith("subtle") else "Creative"
         if action.startswith("upsample_v5_"):
@@ -1004,7 +573,7 @@ class MidjourneyBot:
         run = self._button_run(
             req, job, "Upscaling by ", final_label=final, result="single", scale=HD_SCALE
         )
-        self._submit(run)
+        self.runner.submit(run)
 
     def _zoom(
         self,
@@ -1017,12 +586,12 @@ class MidjourneyBot:
             self.replies.ack(req)
             return
         final = rewrite_prompt(prompt) if prompt is not None else parent.final_prompt
-        job = self._new_job(
+        job = self.ledger.new_job(
             req, "zoom", prompt or parent.prompt, parent=parent, index=1, final_prompt=final
         )
-        if self._refusal(req, job):
+        if self.refusals.refuse(req, job):
             return
-        self._submit(self._button_run(req, job, "Zoom Out by "))
+        self.runner.submit(self._button_run(req, job, "Zoom Out by "))
 
     def _pan(
         self,
@@ -1048,44 +617,28 @@ class MidjourneyBot:
             )
             return
         final = rewrite_prompt(prompt) if prompt is not None else parent.final_prompt
-        job = self._new_job(
+        job = self.ledger.new_job(
             req, "pan", prompt or parent.prompt, parent=parent, index=1, final_prompt=final
         )
-        if self._refusal(req, job):
+        if self.refusals.refuse(req, job):
             return
-        self._submit(self._button_run(req, job, f"Pan {direction.capitalize()} by "))
+        self.runner.submit(self._button_run(req, job, f"Pan {direction.capitalize()} by "))
 
     def _appeal(self, req: InteractionRequest, token: str) -> None:
-        run = self.appeals.pop(token, None)
+        run = self.appeals.take(token)
         if run is None:
             self.replies.ack(req)
             return
         held = run.job
-        job = self._new_job(req, held.kind, held.prompt, final_prompt=held.final_prompt)
+        job = self.ledger.new_job(req, held.kind, held.prompt, final_prompt=held.final_prompt)
         held.status = STATUS_FAILED
         held.error = "appealed"
         job.parent_job_id = held.job_id
-        self._submit(_Run(job=job, req=req, nonce_on_start=True))
+        self.runner.submit(JobRun(job=job, req=req, nonce_on_start=True))
 
     def _cancel(self, req: InteractionRequest, job_id: str) -> None:
         self.replies.ack(req)
-        slots = self._slots_of(req.user.user_id)
-        run = slots.running.get(job_id)
-        queued = next((r for r in slots.queue if r.job.job_id == job_id), None)
-        if queued is not None:
-            slots.queue.remove(queued)
-            fail_job(queued.job, "cancelled")
-            self._update_idle()
-            return
-        if run is None:
-            return
-        if run.task is not None:
-            run.task.cancel()
-        if run.progress is not None and not run.progress.deleted:
-            self.bus.edit(
-                run.progress, {"content": self._content(run, "Stopped"), "components": []}
-            )
-        fail_job(run.job, "cancelled")
+        self.runner.cancel(req.user.user_id, job_id)
 
     def _toggle_setting(self, req: InteractionRequest, custom_id: str) -> None:
         assert req.message is not None
@@ -1148,9 +701,9 @@ class MidjourneyBot:
         if which == "all":
             self.replies.ack(req)
             for prompt in prompts:
-                job = self._new_job(req, "imagine", prompt)
-                if not self._refusal(req, job):
-                    self._submit(_Run(job=job, req=req, nonce_on_start=False))
+                job = self.ledger.new_job(req, "imagine", prompt)
+                if not self.refusals.refuse(req, job):
+                    self.runner.submit(JobRun(job=job, req=req, nonce_on_start=False))
             return
         index = int(which)
         value = prompts[index - 1] if 0 < index <= len(prompts) else ""
@@ -1201,25 +754,25 @@ class MidjourneyBot:
                 return
             self._zoom(req, parent, "custom", prompt=prompt)
         elif modal.kind == "remix" and parent is not None:
-            job = self._new_job(req, "variation", prompt, parent=parent, index=modal.index)
-            if self._refusal(req, job):
+            job = self.ledger.new_job(req, "variation", prompt, parent=parent, index=modal.index)
+            if self.refusals.refuse(req, job):
                 return
             label = "Remix (Strong) by " if modal.extra == "1" else "Remix (Subtle) by "
-            self._submit(self._button_run(req, job, label))
+            self.runner.submit(self._button_run(req, job, label))
         elif modal.kind == "reroll" and parent is not None:
-            job = self._new_job(req, "reroll", prompt, parent=parent)
-            if self._refusal(req, job):
+            job = self.ledger.new_job(req, "reroll", prompt, parent=parent)
+            if self.refusals.refuse(req, job):
                 return
             run = self._button_run(req, job, "Remix by ")
             run.final_type = MESSAGE_DEFAULT
-            self._submit(run)
+            self.runner.submit(run)
         elif modal.kind == "pan":
             self._pan(req, parent, modal.extra, prompt=prompt)
         else:  # picreader / imagine (shorten): a fresh imagine
-            job = self._new_job(req, "imagine", prompt)
-            if self._refusal(req, job):
+            job = self.ledger.new_job(req, "imagine", prompt)
+            if self.refusals.refuse(req, job):
                 return
-            self._submit(_Run(job=job, req=req, final_type=MESSAGE_DEFAULT))
+            self.runner.submit(JobRun(job=job, req=req, final_type=MESSAGE_DEFAULT))
 
     # --- Vary (Region) ---------------------------------------------------------------------
     def _open_inpaint(self, req: InteractionRequest, parent: JobRecord | None) -> None:
@@ -1253,7 +806,7 @@ class MidjourneyBot:
         prompt = str(body.get("prompt") or "").strip()
         req = modal.opener
         final = rewrite_prompt(prompt) if prompt else parent.final_prompt
-        job = self._new_job(
+        job = self.ledger.new_job(
             req, "inpaint", prompt or parent.prompt, parent=parent, index=1, final_prompt=final
         )
         label = (
@@ -1263,14 +816,14 @@ class MidjourneyBot:
         )
         run = self._button_run(req, job, label)
         run.nonce_on_start = False
-        self._submit(run)
+        self.runner.submit(run)
         return 200, {"success": True}
 
     # --- seeds (✉️ reaction) ---------------------------------------------------------------
     def on_reaction(self, user: UserRecord, message: StoredMessage, emoji: str) -> None:
         if emoji != "✉️":
             return
-        job = self._job_for_message(message) or self._job_for_shown(message)
+        job = self.ledger.for_message(message)
         account = self.state.accounts.get(user.user_id)
         if job is None or account is None:
             return
@@ -1284,10 +837,3 @@ class MidjourneyBot:
             type_=MESSAGE_DEFAULT,
         )
         self.bus.post(payload)
-
-    def _job_for_shown(self, message: StoredMessage) -> JobRecord | None:
-        for attachment in message.payload.get("attachments", []):
-            stored = self.state.files.get(str(attachment.get("id")))
-            if stored is not None and stored.job_id is not None:
-                return self.job_by_id(stored.job_id)
-        return None
