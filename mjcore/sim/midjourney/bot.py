@@ -24,44 +24,37 @@ from mjcore.sim.commands import CommandTable
 from mjcore.sim.config import SimConfig
 from mjcore.sim.gateway import GatewayHub
 from mjcore.sim.images import (
-    PNG,
     image_size,
-    single_image,
 )
+from mjcore.sim.midjourney.account_commands import AccountCommands
+from mjcore.sim.midjourney.image_commands import ImageCommands
 from mjcore.sim.midjourney.interactions import (
     INTERACTION_COMMAND,
     INTERACTION_COMPONENT,
     INTERACTION_MODAL_SUBMIT,
     InteractionRequest,
     OpenModal,
-    attached_files,
-    command_name,
-    option,
     source_message,
     submitted_prompt,
 )
 from mjcore.sim.midjourney.ledger import JobLedger
-from mjcore.sim.midjourney.outcomes import MARKER_APPEAL, Appeals, Refusals
+from mjcore.sim.midjourney.outcomes import Appeals, Refusals
+from mjcore.sim.midjourney.prompt_commands import PromptCommands
 from mjcore.sim.midjourney.records import (
     STATUS_DONE,
     STATUS_FAILED,
-    STATUS_RUNNING,
     JobRecord,
-    fail_job,
 )
-from mjcore.sim.midjourney.replies import Replies, bot_message, rich_embed
+from mjcore.sim.midjourney.replies import Replies, bot_message
 from mjcore.sim.midjourney.results import Results
 from mjcore.sim.midjourney.runner import JobRunner
-from mjcore.sim.midjourney.runs import JobRun, result_shape
+from mjcore.sim.midjourney.runs import JobRun
 from mjcore.sim.midjourney.tasks import BotTasks
 from mjcore.sim.rewrite import (
     model_family,
     rewrite_prompt,
-    short_link,
 )
 from mjcore.sim.state import (
-    FLAG_EPHEMERAL,
-    FLAG_LOADING,
     MESSAGE_DEFAULT,
     MESSAGE_REPLY,
     MJ_BOT_USER,
@@ -73,21 +66,6 @@ from mjcore.sim.state import (
 
 log = logging.getLogger(__name__)
 
-MODE_REPLIES = {
-    "fast": "Done! Your jobs will now be processed in fast mode. You can switch back with /relax",
-    "relax": (
-        "Done! Your jobs now do not consume fast-hours, but might take a little longer. "
-        "You can always switch back with /fast"
-    ),
-    "turbo": "Done! Your jobs will now be processed in turbo mode. You can switch back with /fast",
-}
-DIGITS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
-DESCRIBE_STYLES = (
-    "a flat field of {colour} colour, minimalist abstract composition, clean gradients",
-    "an abstract colour study dominated by {colour}, soft light, modern art print",
-    "{colour} monochrome background texture, smooth matte finish, studio lighting",
-    "a simple {colour} poster with geometric calm, muted tones, high resolution",
-)
 HD_SCALE = 2
 
 
@@ -116,8 +94,42 @@ class MidjourneyBot:
         self.appeals = Appeals(config, self.replies)
         self.modals: dict[str, OpenModal] = {}
         self.iframes: dict[str, OpenModal] = {}
-        self.shortened: dict[str, list[str]] = {}  # shorten message id -> prompts
-        self.described: dict[str, list[str]] = {}  # describe message id -> prompts
+        images = ImageCommands(
+            state=state,
+            config=config,
+            cdn=cdn,
+            replies=self.replies,
+            ledger=self.ledger,
+            refusals=self.refusals,
+            appeals=self.appeals,
+            runner=self.runner,
+            results=self.results,
+        )
+        self.prompts = PromptCommands(
+            state=state,
+            config=config,
+            bus=bus,
+            cdn=cdn,
+            commands=commands,
+            replies=self.replies,
+            ledger=self.ledger,
+            runner=self.runner,
+            tasks=self.tasks,
+        )
+        self.account = AccountCommands(config, bus, self.replies, self.ledger, self.runner)
+        self._commands: dict[str, Callable[[InteractionRequest], None]] = {
+            "imagine": images.imagine,
+            "blend": images.blend,
+            "describe": self.prompts.describe,
+            "shorten": self.prompts.shorten,
+            "show": images.show,
+            "info": self.account.info,
+            "fast": self.account.switch_mode,
+            "relax": self.account.switch_mode,
+            "turbo": self.account.switch_mode,
+            "prefer": self.account.prefer,
+            "settings": self.account.settings,
+        }
         cdn.inpaint_handler = self.submit_inpaint
 
     @property
@@ -155,249 +167,12 @@ class MidjourneyBot:
     # --- slash commands --------------------------------------------------------------------
     async def _on_command(self, req: InteractionRequest) -> None:
         assert req.command is not None
-        handlers: dict[str, Callable[[InteractionRequest], None]] = {
-            "imagine": self._imagine,
-            "blend": self._blend,
-            "describe": self._describe,
-            "shorten": self._shorten,
-            "show": self._show,
-            "info": self._info,
-            "fast": self._switch_mode,
-            "relax": self._switch_mode,
-            "turbo": self._switch_mode,
-            "prefer": self._prefer,
-            "settings": self._settings,
-        }
-        handler = handlers.get(req.command.name)
+        handler = self._commands.get(req.command.name)
         if handler is None:
-            self.replies.response(
-                req, content="This command is not available right now.", ephemeral=True
-            )
+            text = "This command is not available right now."
+            self.replies.response(req, content=text, ephemeral=True)
             return
         handler(req)
-
-    def _imagine(self, req: InteractionRequest) -> None:
-        prompt = str(option(req, "prompt") or "")
-        job = self.ledger.new_job(req, "imagine", prompt)
-        if self.refusals.refuse(req, job):
-            return
-        run = JobRun(job=job, req=req)
-        if MARKER_APPEAL in prompt:
-            self.appeals.hold(run)
-            return
-        self.runner.submit(run)
-
-    def _blend(self, req: InteractionRequest) -> None:
-        files = attached_files(self.state, req)
-        images = [files.get(str(option(req, f"image{i}"))) for i in range(1, 6)]
-        present = [data for data in images if data is not None]
-        dims = str(option(req, "dimensions") or "")
-        links = []
-        for data in present:
-            stored = self.cdn.add_file(req.channel_id, "blend.png", data, PNG)
-            links.append(short_link(self.cdn.url_of(stored)))
-        prompt = " ".join([*links, dims]).strip()
-        job = self.ledger.new_job(req, "blend", prompt, final_prompt=rewrite_prompt(prompt))
-        if len(present) < 2:
-            self.replies.error(req, "Invalid request", "Please provide at least two images.", None)
-            fail_job(job, "Invalid request")
-            return
-        if len({bytes(d) for d in present}) != len(present):
-            embed = self.replies.embed(
-                "Duplicate images detected",
-                "Please provide different images.",
-                self.config.error_color,
-            )
-            self.replies.response(req, embeds=[embed], ephemeral=self.config.ephemeral_errors)
-            fail_job(job, "Duplicate images detected")
-            return
-        if self.refusals.refuse(req, job):
-            return
-        self.runner.submit(JobRun(job=job, req=req))
-
-    def _describe(self, req: InteractionRequest) -> None:
-        files = attached_files(self.state, req)
-        data = files.get(str(option(req, "image")))
-        link = option(req, "link")
-        job = self.ledger.new_job(req, "describe", str(link or ""), final_prompt="")
-        if data is None and not link:
-            self.replies.error(req, "Invalid request", "Please provide an image or a link.", None)
-            fail_job(job, "Invalid request")
-            return
-        if data is None:
-            data = single_image(job.job_id, (512, 512))
-        size = image_size(data)
-        if size is None:
-            self.replies.error(req, "Invalid image", "The image could not be read.", None)
-            fail_job(job, "Invalid image")
-            return
-        deferred = self.replies.response(req, flags=FLAG_LOADING)
-        job.progress_message_id = deferred.message_id
-        job.status = STATUS_RUNNING
-        work = self.tasks.spawn(self._finish_describe(req, job, deferred, data, size))
-        self.runner.track_side_work(work)
-
-    async def _finish_describe(
-        self,
-        req: InteractionRequest,
-        job: JobRecord,
-        message: StoredMessage,
-        data: bytes,
-        size: tuple[int, int],
-    ) -> None:
-        await self.tasks.step(self.config.start_delay_seconds)
-        colour = "deep" if sum(data[:64]) % 2 else "vivid"
-        ratio = f"{size[0]}:{size[1]}"
-        prompts = [style.format(colour=colour) + f" --ar {ratio}" for style in DESCRIBE_STYLES]
-        self.described[message.message_id] = prompts
-        description = "\n\n".join(f"{DIGITS[i]} {p}" for i, p in enumerate(prompts))
-        stored = self.cdn.add_file(
-            self.commands.by_name("describe").command_id,
-            f"{job.job_id}.png",
-            data,
-            PNG,
-            ephemeral=True,
-            job_id=job.job_id,
-        )
-        attachment = self.cdn.attachment(stored)
-        image = {
-            "url": attachment["url"],
-            "proxy_url": attachment["proxy_url"],
-            "width": size[0],
-            "height": size[1],
-            "content_type": PNG,
-            "flags": 0,
-        }
-        embed = rich_embed(description, image=image)
-        buttons = [ui.button(f"MJ::Job::PicReader::{i + 1}", emoji=DIGITS[i]) for i in range(4)]
-        rows = [
-            ui.row(*buttons, ui.button("MJ::Picread::Retry", emoji="🔄")),
-            ui.row(ui.button("MJ::Job::PicReader::all", label="Imagine all", emoji="🎉")),
-        ]
-        job.final_prompt = description
-        self.bus.edit(
-            message, {"flags": 0, "embeds": [embed], "components": self.replies.rows(rows)}
-        )
-        job.result_message_id = message.message_id
-        job.status = STATUS_DONE
-
-    def _shorten(self, req: InteractionRequest) -> None:
-        prompt = str(option(req, "prompt") or "")
-        job = self.ledger.new_job(req, "shorten", prompt)
-        words = [w for w in prompt.split() if not w.startswith("--")] or ["image"]
-        prompts = [" ".join(words[: max(1, len(words) - i)]) for i in range(5)]
-        tokens = "\n".join(f"{w} 🔸" for w in words[:5])
-        shortened = "\n\n".join(f"{DIGITS[i]} {p}" for i, p in enumerate(prompts))
-        description = f"## Important tokens\n{tokens}\n## Shortened prompts\n{shortened}"
-        footer = "Click on a button to imagine one of the shortened prompts"
-        embed = rich_embed(description, footer=footer)
-        rows = [
-            ui.row(
-                *(ui.button(f"MJ::Job::PromptAnalyzer::{i + 1}", emoji=DIGITS[i]) for i in range(5))
-            ),
-            ui.row(ui.button("MJ::Job::PromptAnalyzerExtended", label="Show Details")),
-        ]
-        message = self.replies.response(req, embeds=[embed], rows=rows)
-        self.shortened[message.message_id] = prompts
-        job.final_prompt = description
-        job.result_message_id = message.message_id
-        job.status = STATUS_DONE
-
-    def _show(self, req: InteractionRequest) -> None:
-        job_id = str(option(req, "job_id") or "")
-        job = self.ledger.by_id(job_id)
-        if job is None or job.status != STATUS_DONE or job.result_message_id is None:
-            self.replies.error(
-                req, "Invalid job id", f"Could not find a job with id `{job_id}`.", None
-            )
-            return
-        original = self.state.messages[job.result_message_id]
-        user = self.state.users[job.user_id]
-        shape = result_shape(job)
-        file = self.results.file(job, shape, user, channel_id=req.channel_id)
-        rows = self.results.rows(job, shape)
-        content = str(original.payload.get("content") or "")
-        self.replies.response(req, content=content, attachments=[file], rows=rows, mention=True)
-
-    def _info(self, req: InteractionRequest) -> None:
-        deferred = self.replies.response(req, flags=FLAG_LOADING, ephemeral=True)
-        user = req.user
-        slots = self.runner.slots_of(user.user_id)
-        mine = [j for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_DONE]
-        running = ", ".join(
-            j.job_id for j in self.jobs if j.user_id == user.user_id and j.status == STATUS_RUNNING
-        )
-        queued_fast = sum(1 for r in slots.queue if r.job.mode != "relaxed")
-        queued_relax = len(slots.queue) - queued_fast
-        mode = {"fast": "Fast", "relax": "Relaxed", "relaxed": "Relaxed", "turbo": "Turbo"}.get(
-            user.mode, "Fast"
-        )
-        lines = [
-            "**Subscription**: Standard (Active monthly, renews next on <t:1893456000>)",
-            f"**Job Mode**: {mode}",
-            "**Visibility Mode**: Stealth"
-            if self.config.stealth
-            else "**Visibility Mode**: Public",
-            "**Fast Time Remaining**: 14.52/15.0 hours (96.80%)",
-            f"**Lifetime Usage**: {len(mine)} images (0.48 hours)",
-            "**Relaxed Usage**: 0 images (0.00 hours)",
-            "",
-            f"**Queued Jobs (fast)**: {queued_fast}",
-            f"**Queued Jobs (relax)**: {queued_relax}",
-            f"**Running Jobs**: {running or 'None'}",
-        ]
-        embed = rich_embed("\n".join(lines), title=f"Your info - {user.username}")
-        self.bus.edit(deferred, {"flags": FLAG_EPHEMERAL, "embeds": [embed]})
-
-    def _switch_mode(self, req: InteractionRequest) -> None:
-        assert req.command is not None
-        name = req.command.name
-        req.user.mode = name
-        self.replies.response(req, content=MODE_REPLIES[name], ephemeral=True)
-
-    def _prefer(self, req: InteractionRequest) -> None:
-        sub = command_name(req)
-        if sub != "prefer remix":
-            self.replies.response(
-                req, content="This preference is not available right now.", ephemeral=True
-            )
-            return
-        req.user.remix = not req.user.remix
-        if req.user.remix:
-            text = "Remix mode turned on! You can disable it by running `/prefer remix` again."
-        else:
-            text = "Remix mode turned off! You can enable it by running `/prefer remix` again."
-        self.replies.response(req, content=text, ephemeral=True)
-
-    def _settings_rows(self, user: UserRecord) -> list[Json]:
-        def toggle(custom_id: str, label: str, on: bool) -> Json:
-            return ui.button(
-                custom_id, label=label, style=ui.STYLE_SUCCESS if on else ui.STYLE_SECONDARY
-            )
-
-        return [
-            ui.row(
-                toggle("MJ::Settings::RemixMode", "Remix mode", user.remix),
-                toggle(
-                    "MJ::Settings::HighVariabilityMode::1",
-                    "High Variation Mode",
-                    self.config.high_variability,
-                ),
-            ),
-            ui.row(
-                toggle("MJ::Settings::TurboMode", "Turbo mode", user.mode == "turbo"),
-                toggle("MJ::Settings::FastMode", "Fast mode", user.mode == "fast"),
-                toggle("MJ::Settings::RelaxMode", "Relax mode", user.mode in ("relax", "relaxed")),
-            ),
-        ]
-
-    def _settings(self, req: InteractionRequest) -> None:
-        self.replies.response(
-            req,
-            content="Adjust your settings here.",
-            rows=self._settings_rows(req.user),
-            ephemeral=True,
-        )
 
     # --- components ------------------------------------------------------------------------
     async def _on_component(self, req: InteractionRequest) -> None:
@@ -435,10 +210,10 @@ class MidjourneyBot:
             self._retry_describe(req)
         elif custom_id.startswith("MJ::Job::PromptAnalyzer::"):
             self._open_prompt_modal(
-                req, self.shortened.get(req.message.message_id, []), int(parts[3])
+                req, self.prompts.shortened.get(req.message.message_id, []), int(parts[3])
             )
         elif custom_id.startswith("MJ::Settings::"):
-            self._toggle_setting(req, custom_id)
+            self.account.toggle_setting(req, custom_id)
         else:
             # bookmark, acknowledgements and anything else: the bot just acknowledges
             self.replies.ack(req)
@@ -640,22 +415,6 @@ class MidjourneyBot:
         self.replies.ack(req)
         self.runner.cancel(req.user.user_id, job_id)
 
-    def _toggle_setting(self, req: InteractionRequest, custom_id: str) -> None:
-        assert req.message is not None
-        user = req.user
-        if custom_id == "MJ::Settings::RemixMode":
-            user.remix = not user.remix
-        elif custom_id.startswith("MJ::Settings::HighVariabilityMode"):
-            self.config.high_variability = not self.config.high_variability
-        elif custom_id in (
-            "MJ::Settings::TurboMode",
-            "MJ::Settings::FastMode",
-            "MJ::Settings::RelaxMode",
-        ):
-            user.mode = custom_id.removeprefix("MJ::Settings::").removesuffix("Mode").lower()
-        self.replies.ack(req)
-        self.bus.edit(req.message, {"components": self.replies.rows(self._settings_rows(user))})
-
     # --- modals ----------------------------------------------------------------------------
     def _open_modal(
         self,
@@ -697,7 +456,7 @@ class MidjourneyBot:
 
     def _picreader(self, req: InteractionRequest, which: str) -> None:
         assert req.message is not None
-        prompts = self.described.get(req.message.message_id, [])
+        prompts = self.prompts.described.get(req.message.message_id, [])
         if which == "all":
             self.replies.ack(req)
             for prompt in prompts:
