@@ -1,4 +1,8 @@
-"""The simulated Midjourney bot: jobs, their message scripts and their outcomes."""
+"""The simulated Midjourney bot: jobs, their message scripts and their outcomes.
+
+``bot`` is the facade the REST layer talks to; ``outcomes`` lists the prompt markers and account
+states that choose answers other than a result.
+"""
 
 from __future__ import annotations
 
