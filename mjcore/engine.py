@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import logging
@@ -64,7 +65,8 @@ log = logging.getLogger(__name__)
 
 ACCOUNTS_NAMESPACE = "accounts"
 DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
-_RECENT_RESULTS = 500  # finished tasks checked when channel history is replayed
+_RECENT_RESULTS = 500
+_CLOSE_TIMEOUT_SECONDS = 15.0  # finished tasks checked when channel history is replayed
 _CHANGE_PREFIX = {
     TaskAction.UPSCALE: "MJ::JOB::upsample::{index}::",
     TaskAction.VARIATION: "MJ::JOB::variation::{index}::",
@@ -171,18 +173,26 @@ class Engine:
             runtime.disable(f"internal error: {exc}")
 
     async def close(self) -> None:
+        """Stop every account and background job; bounded, so shutdown never hangs."""
+        jobs: list[asyncio.Task[Any]] = list(self._background)
         if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+            jobs.append(self._runner)
             self._runner = None
-        for job in list(self._background):
+        for job in jobs:
             job.cancel()
-        for job in list(self._background):
-            with contextlib.suppress(asyncio.CancelledError, MjError):
-                await job
+        if jobs:
+            done, pending = await asyncio.wait(jobs, timeout=_CLOSE_TIMEOUT_SECONDS)
+            for job in done:
+                if not job.cancelled() and job.exception() is not None:
+                    log.warning("job ended with %r while closing", job.exception())
+            for job in pending:
+                log.error("still running after close [job:%s]\n%s", job.get_name(), _stack(job))
         for runtime in self.accounts.values():
-            await runtime.gateway.close()
+            try:
+                async with asyncio.timeout(_CLOSE_TIMEOUT_SECONDS):
+                    await runtime.gateway.close()
+            except TimeoutError:
+                log.error("gateway did not close in time [account:%s]", runtime.id)
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until every enabled account is connected."""
@@ -727,3 +737,9 @@ def _reply_text(reply: MjMessage) -> str:
     if reply.title:
         return f"[{reply.title}] {reply.description or ''}".strip()
     return reply.content or "unexpected answer from Midjourney"
+
+
+def _stack(job: asyncio.Task[Any]) -> str:
+    buffer = io.StringIO()
+    job.print_stack(file=buffer)
+    return buffer.getvalue()
