@@ -34,7 +34,7 @@ from mjcore.models import Task, TaskAction, TaskStatus
 NAME = "pipeline"
 ACTIVE_TASKS = 1000
 SLOT_TASKS = 3  # what one account holds active with the default core_size
-EVENTS_FULL = 300_000
+EVENTS_FULL = 200_000
 EVENTS_QUICK = 30_000
 CHUNK_EVENTS = 20_000
 TARGET_EVENTS_PER_SECOND = 20_000

@@ -12,7 +12,8 @@ RESULTS_PATH = Path(__file__).parent / "RESULTS.md"
 RESULTS_HEADER = (
     "# Benchmark results\n\n"
     "Appended by `make bench` (`python -m bench`); each run records the machine it ran on.\n"
-    "Targets are for a 2-core machine; `MISSED` rows say why in their note.\n"
+    "Targets are for a 2-core machine. A `MISSED` row's note carries the measured context;\n"
+    "the analysis section explains each miss with profile evidence and a proposed fix.\n"
 )
 _COLUMNS = ("benchmark", "metric", "value", "target", "status", "note")
 
@@ -100,7 +101,7 @@ def section(
     summary = (
         "every target met"
         if not missed
-        else "targets missed: " + ", ".join(f"{f.bench} {f.metric}" for f in missed)
+        else "targets missed: " + "; ".join(f"{f.bench}: {f.metric}" for f in missed)
     )
     return (
         f"## {moment} — {mode} run\n\n"
