@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="small sizes, for smoke runs")
     parser.add_argument("--no-record", action="store_true", help="do not touch RESULTS.md")
     parser.add_argument(
-        "--profile", action="store_true", help="write profiles of in-process work to the run dir"
+        "--profile", action="store_true", help="write a cProfile listing of the pipeline run"
     )
     return parser
 

@@ -125,7 +125,7 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
         )
         await stack.enter_async_context(frontend)
         follower = asyncio.ensure_future(_follow(changes, succeeded))
-        stack.callback(follower.cancel)
+        stack.push_async_callback(_stop, follower)
         people = [fake.user(f"User{u}") for u in range(users)]
         chats = [fake.private_chat(p) for p in people]
         started = time.perf_counter()
@@ -143,6 +143,12 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
         tasks = await prod.engine.list(limit=users * jobs * 2)
     chat_of = {p.first_name: c.id for p, c in zip(people, chats, strict=True)}
     return _figures(stamps, chat_of, users * jobs, succeeded, tasks, elapsed)
+
+
+async def _stop(task: asyncio.Future[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _follow(changes: asyncio.Queue[Task], succeeded: dict[str, float]) -> None:
