@@ -31,6 +31,8 @@ MODE_SETTINGS = ("MJ::Settings::TurboMode", "MJ::Settings::FastMode", "MJ::Setti
 
 @dataclass(frozen=True, slots=True)
 class AccountCommands:
+    """Handlers of the account commands and of the settings panel's buttons."""
+
     config: SimConfig
     bus: MessageBus
     replies: Replies

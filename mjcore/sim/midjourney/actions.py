@@ -26,6 +26,8 @@ HD_SCALE = 2
 
 @dataclass(frozen=True, slots=True)
 class JobActions:
+    """Starts the jobs that buttons and modal answers ask for, after the refusal checks."""
+
     state: SimState
     config: SimConfig
     replies: Replies

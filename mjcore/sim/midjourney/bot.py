@@ -47,6 +47,8 @@ CommandHandler = Callable[[InteractionRequest], None]
 
 
 class MidjourneyBot:
+    """Takes interactions and reactions from the REST layer and wires the bot's parts."""
+
     def __init__(
         self,
         state: SimState,

@@ -28,6 +28,8 @@ JobButton = Callable[[InteractionRequest, JobRecord], None]
 
 @dataclass(frozen=True, slots=True)
 class Buttons:
+    """Routes a button press to the handler its custom id names."""
+
     config: SimConfig
     replies: Replies
     ledger: JobLedger

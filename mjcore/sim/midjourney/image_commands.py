@@ -24,6 +24,8 @@ BLEND_MIN_IMAGES = 2
 
 @dataclass(frozen=True, slots=True)
 class ImageCommands:
+    """Handlers of ``/imagine``, ``/blend`` and ``/show``."""
+
     state: SimState
     config: SimConfig
     cdn: Cdn

@@ -22,6 +22,8 @@ MODAL_SIZE_LARGE = 2
 
 @dataclass(slots=True)
 class VaryRegion:
+    """The Vary (Region) editors that are open, by iframe token."""
+
     replies: Replies
     actions: JobActions
     # iframe token -> open editor

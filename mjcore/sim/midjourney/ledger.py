@@ -18,6 +18,8 @@ MODE_NAMES = {"fast": "fast", "relax": "relaxed", "turbo": "turbo"}  # user mode
 
 @dataclass(slots=True)
 class JobLedger:
+    """The bot's job records, in creation order (``Simulator.jobs``)."""
+
     state: SimState
     config: SimConfig
     jobs: list[JobRecord] = field(default_factory=list, init=False)

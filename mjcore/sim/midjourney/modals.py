@@ -28,6 +28,8 @@ def pick(prompts: list[str], index: int) -> str:
 
 @dataclass(slots=True)
 class Modals:
+    """Opens prompt modals and routes their answers to ``JobActions``."""
+
     replies: Replies
     actions: JobActions
     # opening interaction id -> modal

@@ -39,6 +39,8 @@ def numbered(prompts: list[str]) -> str:
 
 @dataclass(slots=True)
 class PromptCommands:
+    """Handlers of ``/describe`` and ``/shorten``; remembers the prompts each message offers."""
+
     state: SimState
     config: SimConfig
     bus: MessageBus

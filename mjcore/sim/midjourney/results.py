@@ -27,6 +27,8 @@ WEBSITE_FOOTER = (
 
 @dataclass(frozen=True, slots=True)
 class Results:
+    """Text lines, result files and final messages of jobs."""
+
     state: SimState
     config: SimConfig
     cdn: Cdn

@@ -41,11 +41,15 @@ FALLBACK_PROGRESS_STEP = 50  # used when progress_steps is empty: every job show
 
 @dataclass(slots=True)
 class UserSlots:
+    """One user's running jobs by job id and queued jobs in order."""
+
     running: dict[str, JobRun] = field(default_factory=dict)
     queue: deque[JobRun] = field(default_factory=deque)
 
 
 class JobRunner:
+    """Runs jobs within per-user slots and knows when the bot is idle."""
+
     def __init__(
         self,
         config: SimConfig,

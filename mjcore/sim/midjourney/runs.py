@@ -15,6 +15,8 @@ ResultShape = Literal["grid", "single"]
 
 @dataclass(slots=True, eq=False)
 class JobRun:
+    """A job from its request to its end, with the words its messages put before the mention."""
+
     job: JobRecord
     req: InteractionRequest
     label: str = ""  # "Variations (Strong) by " ...

@@ -14,6 +14,8 @@ SEED_EMOJI = "✉️"
 
 @dataclass(frozen=True, slots=True)
 class SeedReplies:
+    """Answers ✉️ reactions on results with a DM carrying the seed."""
+
     state: SimState
     bus: MessageBus
     ledger: JobLedger
