@@ -44,6 +44,7 @@ from mjcore.events import (
 from mjcore.interactions import InteractionBuilder, Upload
 from mjcore.media import InputFiles
 from mjcore.midjourney import commands
+from mjcore.midjourney.active import ActiveTasks
 from mjcore.midjourney.custom_ids import modal_input_id
 from mjcore.midjourney.match import match
 from mjcore.midjourney.messages import MessageKind, MjMessage
@@ -145,7 +146,7 @@ class AccountRuntime:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._busy = 0
         self._reserved = 0  # places promised by admit() whose task is not queued yet
-        self._active: dict[str, Task] = {}
+        self._active = ActiveTasks()  # running tasks, indexed for matching
         self._done: dict[str, asyncio.Future[Task]] = {}
         self._unmatched: deque[MjMessage] = deque(maxlen=_UNMATCHED_KEEP)
         self._ready = asyncio.Event()
@@ -191,6 +192,9 @@ class AccountRuntime:
 
     def queued_task_ids(self) -> list[str]:
         return list(self._queue._queue)  # type: ignore[attr-defined]  # asyncio.Queue keeps a deque
+
+    def active_task(self, task_id: str) -> Task | None:
+        return self._active.get(task_id)
 
     def active_tasks(self) -> list[Task]:
         return list(self._active.values())
@@ -410,7 +414,7 @@ class AccountRuntime:
         return msg.channel_id in (self.config.channel_id, self.config.dm_channel_id)
 
     async def _dispatch(self, msg: MjMessage) -> None:
-        found = match(msg, list(self._active.values()), now=now_ms())
+        found = match(msg, self._active, now=now_ms())
         if found is None:
             if msg.interaction_id is not None or msg.nonce is not None:
                 self._unmatched.append(msg)

@@ -66,7 +66,8 @@ log = logging.getLogger(__name__)
 ACCOUNTS_NAMESPACE = "accounts"
 DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
 _RECENT_RESULTS = 500
-_CLOSE_TIMEOUT_SECONDS = 15.0  # finished tasks checked when channel history is replayed
+_CLOSE_TIMEOUT_SECONDS = 15.0
+_WRITE_RETRY_SECONDS = 1.0  # finished tasks checked when channel history is replayed
 _CHANGE_PREFIX = {
     TaskAction.UPSCALE: "MJ::JOB::upsample::{index}::",
     TaskAction.VARIATION: "MJ::JOB::variation::{index}::",
@@ -116,6 +117,8 @@ class Engine:
         self._group: asyncio.TaskGroup | None = None
         self._started = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self._unsaved: dict[str, Task] = {}  # changes not written yet, newest version per task
+        self._dirty = asyncio.Event()
         self.metrics = Metrics()
 
     # ----------------------------------------------------------------- lifetime
@@ -143,6 +146,7 @@ class Engine:
             self._group = tg
             for runtime in self.accounts.values():
                 self._launch(runtime)
+            tg.create_task(self._write_behind(), name="write-behind")
             self._started.set()
             await asyncio.Event().wait()  # until close() cancels the engine
 
@@ -151,7 +155,7 @@ class Engine:
             config,
             endpoints=self.endpoints,
             http=self._http,
-            load_task=self.store.get,
+            load_task=self.get,
             on_change=self._changed,
             inputs=self.inputs,
             finished_messages=self._finished_messages,
@@ -193,6 +197,10 @@ class Engine:
                     await runtime.gateway.close()
             except TimeoutError:
                 log.error("gateway did not close in time [account:%s]", runtime.id)
+        try:
+            await self._flush()
+        except Exception:
+            log.exception("task changes lost at shutdown")
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until every enabled account is connected."""
@@ -336,14 +344,52 @@ class Engine:
         await self._changed(lifecycle.apply(task, TaskFailed(reason, now_ms())))
 
     # ----------------------------------------------------------------- reading
+    def _live(self, task_id: str) -> Task | None:
+        """The newest version held in memory (running, or changed and not written yet)."""
+        task = self._unsaved.get(task_id)
+        if task is not None:
+            return task
+        for runtime in self.accounts.values():
+            task = runtime.active_task(task_id)
+            if task is not None:
+                return task
+        return None
+
     async def get(self, task_id: str) -> Task | None:
-        return await self.store.get(task_id)
+        live = self._live(task_id)
+        return live if live is not None else await self.store.get(task_id)
 
     async def get_many(self, ids: Sequence[str]) -> list[Task]:
-        return await self.store.get_many(ids)
+        found = {i: t for i in ids if (t := self._live(i)) is not None}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            found.update((t.id, t) for t in await self.store.get_many(missing))
+        return [found[i] for i in ids if i in found]
 
     async def list(self, *, limit: int = 100, offset: int = 0) -> list[Task]:
-        return await self.store.list(limit=limit, offset=offset)
+        page = await self.store.list(limit=limit, offset=offset)
+        return [self._unsaved.get(t.id, t) for t in page]
+
+    async def _write_behind(self) -> None:
+        """Write pending task changes in batches, one transaction per batch."""
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                await self._flush()
+            except Exception:
+                log.exception("could not write task changes, will retry")
+                await asyncio.sleep(_WRITE_RETRY_SECONDS)
+                self._dirty.set()
+
+    async def _flush(self) -> None:
+        batch = dict(self._unsaved)
+        if not batch:
+            return
+        await self.store.save_many(list(batch.values()))
+        for task_id, task in batch.items():
+            if self._unsaved.get(task_id) is task:
+                del self._unsaved[task_id]
 
     def queue_position(self, task_id: str) -> int | None:
         for runtime in self.accounts.values():
@@ -529,7 +575,7 @@ class Engine:
         from mjcore import lifecycle
 
         task = lifecycle.apply(runtime.with_task(task), ModalRequired(now_ms()))
-        await self._changed(task)
+        await self._changed(task, durable=True)
         return SubmitResult(
             SubmitCode.MODAL,
             "Waiting for window confirm",
@@ -610,7 +656,7 @@ class Engine:
         from mjcore import lifecycle
 
         cancelled = lifecycle.apply(task, TaskCancelled(now_ms()))
-        await self._changed(cancelled)
+        await self._changed(cancelled, durable=True)
         return cancelled
 
     async def _parent(self, task_id: str) -> Task:
@@ -640,7 +686,7 @@ class Engine:
         try:
             if inputs:
                 await self.inputs.put(task.id, list(inputs))
-            await self._changed(task)
+            await self._changed(task, durable=True)
         except BaseException:
             runtime.release()
             raise
@@ -656,8 +702,20 @@ class Engine:
         return SubmitResult(SubmitCode.SUCCESS, "Submit success", task.id, props)
 
     # ----------------------------------------------------------------- changes
-    async def _changed(self, task: Task) -> None:
-        await self.store.save(task)
+    async def _changed(self, task: Task, *, durable: bool = False) -> None:
+        """Record, publish and announce a task change.
+
+        ``durable``: written before returning (a new task, a caller's cancel). Other changes —
+        the many a running job goes through — are written behind, batched by ``_write_behind``,
+        so no account waits on the disk for each Discord event; reads see them at once.
+        """
+        if durable:
+            await self.store.save(task)
+            if self._unsaved.get(task.id) is not None:
+                self._unsaved[task.id] = task  # an older unsaved version must not win later
+        else:
+            self._unsaved[task.id] = task
+            self._dirty.set()
         self.metrics.observe(task)
         for queue in list(self._subscribers):
             queue.put_nowait(task)

@@ -11,11 +11,12 @@ Correlation order (first hit wins; a message never touches two tasks):
 6. only then the normalised prompt, among tasks of a compatible action that are not bound elsewhere.
 
 A task whose job uuid is already known is never matched to a message of another job by rules 4 to 6.
+Rules 1 to 5 are dictionary lookups (``ActiveTasks``); only the prompt rule looks through tasks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mjcore.events import (
@@ -28,6 +29,7 @@ from mjcore.events import (
     TaskStarted,
     TaskSucceeded,
 )
+from mjcore.midjourney.active import ActiveTasks
 from mjcore.midjourney.messages import MessageKind, MjMessage
 from mjcore.midjourney.normalize import prompt_key
 from mjcore.models import Task, TaskAction, TaskStatus
@@ -73,9 +75,12 @@ class Match:
     rule: str  # which correlation rule decided (for logs and tests)
 
 
-def match(msg: MjMessage, tasks: Sequence[Task], *, now: int) -> Match | None:
-    """The task ``msg`` belongs to among ``tasks`` (one account's active tasks) and its event."""
-    active = [t for t in tasks if t.status in _MATCHABLE]
+def match(msg: MjMessage, tasks: ActiveTasks | Sequence[Task], *, now: int) -> Match | None:
+    """The task ``msg`` belongs to among ``tasks`` (one account's active tasks) and its event.
+
+    Pass the account's ``ActiveTasks`` to get indexed lookups; a plain sequence works too.
+    """
+    active = tasks if isinstance(tasks, ActiveTasks) else ActiveTasks.of(list(tasks))
     if msg.kind in _INTERACTION_KINDS:
         return _match_interaction(msg, active, now)
     if msg.kind not in _JOB_KINDS:
@@ -90,10 +95,10 @@ def match(msg: MjMessage, tasks: Sequence[Task], *, now: int) -> Match | None:
     return Match(task.id, event, rule)
 
 
-def _match_interaction(msg: MjMessage, active: Sequence[Task], now: int) -> Match | None:
-    task = _first(active, lambda t: msg.nonce is not None and t.nonce == msg.nonce)
+def _match_interaction(msg: MjMessage, active: ActiveTasks, now: int) -> Match | None:
+    task = _running(active.by_nonce(msg.nonce)) if msg.nonce is not None else None
     if task is None and msg.interaction_id is not None:
-        task = _first(active, lambda t: t.interaction_id == msg.interaction_id)
+        task = _running(active.by_interaction(msg.interaction_id))
     if task is None:
         return None
     if msg.kind is MessageKind.INTERACTION_FAILED:
@@ -108,37 +113,44 @@ def _match_interaction(msg: MjMessage, active: Sequence[Task], now: int) -> Matc
     return Match(task.id, InteractionAccepted(msg.interaction_id), "nonce")
 
 
-def _find_task(msg: MjMessage, active: Sequence[Task]) -> tuple[Task, str] | None:
+def _find_task(msg: MjMessage, active: ActiveTasks) -> tuple[Task, str] | None:
     if msg.interaction_id is not None:
-        task = _first(active, lambda t: t.interaction_id == msg.interaction_id)
+        task = _running(active.by_interaction(msg.interaction_id))
         if task is not None:
             return task, "interaction"
     if msg.nonce is not None:
-        task = _first(active, lambda t: t.nonce == msg.nonce)
+        task = _running(active.by_nonce(msg.nonce))
         if task is not None:
             return task, "nonce"
     if msg.message_id is not None:
-        task = _first(active, lambda t: t.progress_message_id == msg.message_id)
+        task = _running(active.by_progress_message(msg.message_id))
         if task is not None:
             return task, "message"
     if msg.referenced_message_id is not None and msg.kind in _OUTCOME_KINDS:
         # an error or notice replying to the job's progress message
-        task = _first(active, lambda t: t.progress_message_id == msg.referenced_message_id)
+        task = _running(active.by_progress_message(msg.referenced_message_id))
         if task is not None:
             return task, "reference"
     if msg.event == _UPDATE and msg.kind is not MessageKind.PROGRESS:
         # an edit of a message we do not follow (e.g. a grid whose U button turned blue)
         return None
     # Below this line a message can only go to a task that is not already bound to another job.
-    free = [t for t in active if _compatible_job(t, msg)]
     if msg.referenced_message_id is not None:
-        task = _by_parent(msg, free)
+        children = [
+            t
+            for t in active.children_of(msg.referenced_message_id)
+            if _running(t) is not None and _compatible_job(t, msg)
+        ]
+        task = _by_parent(msg, children)
         if task is not None:
             return task, "reference"
     if msg.job_id is not None:
-        task = _first(free, lambda t: t.message_hash == msg.job_id)
-        if task is not None:
+        task = _running(active.by_job(msg.job_id))
+        if task is not None and _compatible_job(task, msg):
             return task, "job"
+    if msg.prompt is None:
+        return None
+    free = [t for t in active.values() if t.status in _MATCHABLE and _compatible_job(t, msg)]
     if msg.kind in (MessageKind.RESULT, MessageKind.PROGRESS) and msg.prompt is not None:
         task = _by_prompt(msg, free)
         if task is not None:
@@ -248,10 +260,12 @@ def _reason(msg: MjMessage) -> str:
     return msg.title or msg.description or msg.content or "Midjourney reported an error"
 
 
-def _first(tasks: Sequence[Task], pred: Callable[[Task], bool]) -> Task | None:
-    for task in tasks:
-        if pred(task):
-            return task
+def _running(task: Task | None) -> Task | None:
+    """``task`` if it can still receive Discord messages (submitted or in progress)."""
+    if task is not None and (
+        task.status is TaskStatus.SUBMITTED or task.status is TaskStatus.IN_PROGRESS
+    ):
+        return task
     return None
 
 

@@ -55,6 +55,11 @@ class TaskStore(ABC):
     async def save(self, task: Task) -> None:
         """Insert or replace the task with ``task.id``."""
 
+    async def save_many(self, tasks: Sequence[Task]) -> None:
+        """``save`` each task; stores that can, do it in one transaction."""
+        for task in tasks:
+            await self.save(task)
+
     @abstractmethod
     async def get(self, task_id: str) -> Task | None: ...
 

@@ -204,6 +204,14 @@ class SqliteTaskStore(TaskStore):
     async def save(self, task: Task) -> None:
         await self.write(_UPSERT_TASK, task_to_row(task))
 
+    async def save_many(self, tasks: Sequence[Task]) -> None:
+        """One transaction, one round trip to the database thread."""
+        if not tasks:
+            return
+        rows = [task_to_row(task) for task in tasks]
+        async with self.transaction() as db:
+            await db.executemany(_UPSERT_TASK, rows)
+
     async def get(self, task_id: str) -> Task | None:
         row = await self.fetchone("SELECT data FROM tasks WHERE id = ?", (task_id,))
         return None if row is None else task_from_json(row[0])
