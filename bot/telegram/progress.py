@@ -5,6 +5,20 @@ that has a message. A worker merges changes: it only ever renders the newest sta
 per interval, and progress edits use the limiter's background lane (a busy group never waits for
 previews). The final state is sent in the foreground lane and retried on transient errors.
 Records are persisted (``JobStore``), so after a restart workers resume where they stopped.
+
+What a job's message goes through (``progress_due`` decides each progress edit):
+
+- queued: the reply says "⏳ Queued #n"; moves in the queue edit it, outside the budget below;
+- started: the first edit once the job left the queue is always made, so every job shows that
+  it started, with the first preview when one is ready and as text otherwise;
+- progress: at most ``MAX_PROGRESS_EDITS`` edits per job from the start on (the start edit
+  included), each only when progress moved on by at least ``PREVIEW_SHARE`` of an even share of
+  what is left, ``(100 - shown %) / (edits left + 1)``, the final image taking the last share;
+- final: the image with its buttons (or the failure), sent as soon as the chat allows.
+
+So a job costs at most ``MAX_PROGRESS_EDITS + 2`` Bot API calls (8), however many frames
+Midjourney sends. With its usual frames (0, 15, 31, 46, 62, 78, 93 %) the message shows the
+start, previews at 15 to 78 % and the final; the 93 % frame, moments before the final, is skipped.
 """
 
 from __future__ import annotations
@@ -50,6 +64,9 @@ GROUP_PROGRESS_INTERVAL = 12.0
 BACKGROUND_POLL_SECONDS = 0.5
 FINAL_ATTEMPTS = 4
 FINAL_RETRY_SECONDS = 1.0
+MAX_PROGRESS_EDITS = 6  # per job once it left the queue: with the reply and the final, 8 calls
+PREVIEW_SHARE = 0.75  # Midjourney's steps are uneven (15, 16 points): tolerate a short one
+FULL_PERCENT = 100
 _PROMPT_ACTIONS = frozenset({TaskAction.DESCRIBE, TaskAction.SHORTEN})
 _RETRYABLE_ACTIONS = frozenset({TaskAction.IMAGINE, TaskAction.SHORTEN})
 _TRANSIENT = (TelegramNetworkError, TelegramRetryAfter, TelegramServerError)
@@ -67,17 +84,54 @@ class ProgressOptions:
     background_poll: float = BACKGROUND_POLL_SECONDS
     final_retry: float = FINAL_RETRY_SECONDS
     previews: bool = True
+    max_edits: int = MAX_PROGRESS_EDITS  # progress edits per job once it left the queue
+
+
+def _percent(task: Task) -> int | None:
+    digits = task.progress.rstrip("%")
+    return int(digits) if digits.isdigit() else None
 
 
 def _rank(task: Task) -> tuple[int, int]:
-    digits = task.progress.rstrip("%")
-    return task.status.order, int(digits) if digits.isdigit() else 0
+    return task.status.order, _percent(task) or 0
+
+
+def _started(task: Task) -> bool:
+    """Whether the job left the queue (and the wait for the user's text)."""
+    return task.status.order >= TaskStatus.SUBMITTED.order
+
+
+def progress_due(task: Task, *, edits: int, shown_percent: int | None, max_edits: int) -> bool:
+    """Whether the message of unfinished ``task`` deserves a progress edit now.
+
+    ``edits``: progress edits made since the job started; ``shown_percent``: the progress they
+    show (None before the start edit). See the module docstring for the rule.
+    """
+    if not _started(task) or shown_percent is None:
+        return True
+    left = max_edits - edits
+    if left <= 0:
+        return False
+    percent = _percent(task)
+    if task.status is not TaskStatus.IN_PROGRESS or percent is None:
+        return True
+    share = (FULL_PERCENT - shown_percent) / (left + 1)
+    return percent - shown_percent >= PREVIEW_SHARE * share
 
 
 class _Job:
     """A job's message and the newest known state of its task."""
 
-    __slots__ = ("changed", "finished", "last_edit", "record", "shown", "task")
+    __slots__ = (
+        "changed",
+        "edits",
+        "finished",
+        "last_edit",
+        "record",
+        "shown",
+        "shown_percent",
+        "task",
+    )
 
     def __init__(self, record: JobRecord, shown: View | None) -> None:
         self.record = record
@@ -86,6 +140,8 @@ class _Job:
         self.finished = asyncio.Event()
         self.shown = shown
         self.last_edit = float("-inf")
+        self.edits = 0  # progress edits since the job started
+        self.shown_percent: int | None = None  # what they show; None before the start edit
 
     def offer(self, task: Task) -> None:
         if self.task is None or _rank(task) >= _rank(self.task):
@@ -209,10 +265,15 @@ class JobTracker:
             preview = task.image_url
         return texts.in_progress(task, position), preview
 
+    def _due(self, job: _Job, task: Task) -> bool:
+        return progress_due(
+            task, edits=job.edits, shown_percent=job.shown_percent, max_edits=self.options.max_edits
+        )
+
     async def _progress(self, job: _Job) -> None:
         chat_id = job.record.chat_id
         assert job.task is not None
-        if self._view(job.task) == job.shown:
+        if self._view(job.task) == job.shown or not self._due(job, job.task):
             return
         interval = (
             self.options.group_interval if is_group(chat_id) else self.options.private_interval
@@ -227,7 +288,7 @@ class JobTracker:
                 return
         task = job.task
         view = self._view(task)
-        if task.is_final or view == job.shown:
+        if task.is_final or view == job.shown or not self._due(job, task):
             job.changed.set()
             return
         text, preview_url = view
@@ -241,6 +302,9 @@ class JobTracker:
             await self._edit_progress(job, text, preview)
         job.shown = view
         job.last_edit = self._limiter.now()
+        if _started(task):
+            job.edits += 1
+            job.shown_percent = _percent(task) or 0
 
     async def _edit_progress(self, job: _Job, text: str, preview: bytes | None) -> None:
         record = job.record
