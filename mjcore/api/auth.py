@@ -19,8 +19,9 @@ def secret_matches(given: bytes, secret: str) -> bool:
     return hmac.compare_digest(hashlib.sha256(given).digest(), expected)
 
 
-def require_secret(request: Request) -> None:
-    """401 unless MJ_API_SECRET is empty or the header carries it."""
+async def require_secret(request: Request) -> None:
+    """401 unless MJ_API_SECRET is empty or the header carries it (``async``: checked on the
+    event loop, no thread hand-off)."""
     secret: str = request.app.state.api_secret
     if not secret:
         return
