@@ -1,4 +1,8 @@
-"""``/mj/task/*``: read, list and cancel tasks."""
+"""``/mj/task/*``: read, list and cancel tasks.
+
+The reading routes answer pre-serialised Task JSON (``deps.task_response``): ``response_model``
+still documents it, FastAPI does not validate it again on the way out.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi.openapi.models import Example
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from mjcore.api.deps import EngineDep, render_task
+from mjcore.api.deps import EngineDep, task_response, tasks_response
 from mjcore.api.errors import error_body
 from mjcore.api.responses import ErrorResponse, SubmitResponse, TaskModel
 from mjcore.api.schemas import IdsRequest
@@ -30,13 +34,13 @@ IdsBody = Annotated[IdsRequest, Body(openapi_examples=_IDS_EXAMPLES)]
     responses={404: _UNKNOWN},
     summary="One task (Task JSON)",
 )
-async def fetch(task_id: str, engine: EngineDep) -> dict[str, Any] | JSONResponse:
+async def fetch(task_id: str, engine: EngineDep) -> Response:
     task = await engine.get(task_id)
     if task is None:
         return JSONResponse(
             error_body(SubmitCode.NOT_FOUND, f"task {task_id} not found"), status_code=404
         )
-    return render_task(engine, task)
+    return task_response(engine, task)
 
 
 @router.post(
@@ -44,8 +48,8 @@ async def fetch(task_id: str, engine: EngineDep) -> dict[str, Any] | JSONRespons
     response_model=list[TaskModel],
     summary="The tasks with the given ids, in that order; unknown ids are left out",
 )
-async def list_by_condition(body: IdsBody, engine: EngineDep) -> list[dict[str, Any]]:
-    return [render_task(engine, t) for t in await engine.get_many(body.ids)]
+async def list_by_condition(body: IdsBody, engine: EngineDep) -> Response:
+    return tasks_response(engine, await engine.get_many(body.ids))
 
 
 @router.post(
@@ -53,7 +57,7 @@ async def list_by_condition(body: IdsBody, engine: EngineDep) -> list[dict[str, 
     response_model=list[TaskModel],
     summary="Alias of list-by-condition",
 )
-async def list_by_ids(body: IdsBody, engine: EngineDep) -> list[dict[str, Any]]:
+async def list_by_ids(body: IdsBody, engine: EngineDep) -> Response:
     return await list_by_condition(body, engine)
 
 
@@ -66,8 +70,8 @@ async def list_tasks(
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = DEFAULT_LIST_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_LIST_OFFSET)] = 0,
-) -> list[dict[str, Any]]:
-    return [render_task(engine, t) for t in await engine.list(limit=limit, offset=offset)]
+) -> Response:
+    return tasks_response(engine, await engine.list(limit=limit, offset=offset))
 
 
 @router.get(
@@ -75,13 +79,13 @@ async def list_tasks(
     response_model=list[TaskModel],
     summary="Running and waiting tasks of every account, oldest first",
 )
-async def queue(engine: EngineDep) -> list[dict[str, Any]]:
+async def queue(engine: EngineDep) -> Response:
     ids: list[str] = []
     for runtime in engine.accounts.values():
         ids.extend(t.id for t in runtime.active_tasks())
         ids.extend(runtime.queued_task_ids())
     tasks = sorted(await engine.get_many(ids), key=lambda t: t.submit_time)
-    return [render_task(engine, t) for t in tasks]
+    return tasks_response(engine, tasks)
 
 
 @router.post(
