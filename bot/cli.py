@@ -8,8 +8,11 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 from mjcore import redact
+
+ACCESS_LOGGER = "uvicorn.access"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     redact.install()
+    quiet_access_log()
     if args.command == "serve":
         from bot.app import serve
         from mjcore.config import Settings
@@ -41,9 +45,27 @@ def main(argv: list[str] | None = None) -> int:
         from mjcore.sim import serve as serve_sim
 
         runner = serve_sim(args.host, args.port)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(runner)
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory()) as run:
+        run.run(runner)
     return 0
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (Linux, macOS), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def quiet_access_log() -> None:
+    """No line per HTTP request below DEBUG: the access logger neither logs nor propagates,
+    so the server skips formatting the line too (as uvicorn's ``access_log=False``)."""
+    access = logging.getLogger(ACCESS_LOGGER)
+    if not access.isEnabledFor(logging.DEBUG):
+        access.propagate = False
 
 
 if __name__ == "__main__":

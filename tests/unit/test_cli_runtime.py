@@ -1,0 +1,89 @@
+"""``mjbridge``'s runtime choices: uvloop when installed, no access log line per request at INFO."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+import uvloop
+from fastapi import FastAPI
+
+from bot.cli import ACCESS_LOGGER, loop_factory, quiet_access_log
+
+START_TIMEOUT = 10.0
+
+
+def test_the_loop_is_uvloop_when_installed() -> None:
+    factory = loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
+@pytest.fixture
+def logging_state() -> Iterator[logging.Logger]:
+    """Restore the root level and the access logger after the test."""
+    root = logging.getLogger()
+    access = logging.getLogger(ACCESS_LOGGER)
+    saved = (root.level, access.level, access.propagate)
+    try:
+        yield access
+    finally:
+        root.setLevel(saved[0])
+        access.setLevel(saved[1])
+        access.propagate = saved[2]
+
+
+async def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Serve one request with uvicorn (as ``bot.app`` configures it); the access log records."""
+    app = FastAPI()
+
+    @app.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"pong": "yes"}
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # the request waits in the backlog until uvicorn accepts it
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with httpx.AsyncClient(timeout=START_TIMEOUT) as client:
+            response = await client.get(f"http://127.0.0.1:{port}/ping")
+        assert response.json() == {"pong": "yes"}
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(START_TIMEOUT):
+            await serving
+        sock.close()
+    return [r for r in caplog.records if r.name == ACCESS_LOGGER]
+
+
+async def test_no_access_line_at_info(
+    logging_state: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    logging.getLogger().setLevel(logging.INFO)
+    quiet_access_log()
+    assert not logging_state.propagate
+    with caplog.at_level(logging.INFO):
+        assert await access_records(caplog) == []
+
+
+async def test_access_lines_at_debug(
+    logging_state: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    logging.getLogger().setLevel(logging.DEBUG)
+    quiet_access_log()
+    assert logging_state.propagate
+    with caplog.at_level(logging.DEBUG):
+        records = await access_records(caplog)
+    assert [r.getMessage().split('"')[1] for r in records] == ["GET /ping HTTP/1.1"]
