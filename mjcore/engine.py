@@ -266,7 +266,7 @@ class Engine:
             if config.enabled:
                 runtime.enqueue(task_id, admitted=False)
             else:
-                queued_task = await self.store.get(task_id)
+                queued_task = await self.get(task_id)
                 if queued_task is not None and not queued_task.is_final:
                     await self._fail(queued_task, f"account {config.id} was disabled")
         if self._group is not None:
@@ -283,7 +283,7 @@ class Engine:
         if runtime is None:
             raise TaskNotFoundError(f"account {account_id} not found")
         active, queued = await self._stop_runtime(runtime)
-        for task in [*active, *[t for t in await self.store.get_many(queued) if not t.is_final]]:
+        for task in [*active, *[t for t in await self.get_many(queued) if not t.is_final]]:
             await self._fail(task, f"account {account_id} was removed")
         await self.store.kv_delete(ACCOUNTS_NAMESPACE, account_id)
         await self.store.kv_put(DELETED_ACCOUNTS_NAMESPACE, account_id, "1")
@@ -591,7 +591,7 @@ class Engine:
         self, task_id: str, *, prompt: str | None = None, mask: bytes | None = None
     ) -> SubmitResult:
         """Give a MODAL task its text (custom zoom, remix, describe/shorten picks, Vary Region)."""
-        task = await self.store.get(task_id)
+        task = await self.get(task_id)
         if task is None:
             raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
         if task.status is not TaskStatus.MODAL or task.custom_id is None:
@@ -599,7 +599,7 @@ class Engine:
         runtime = self.accounts.get(task.account_id or "")
         if runtime is None or not runtime.enabled:
             raise NoAccountError(f"account {task.account_id} is unavailable", task_id=task_id)
-        parent = await self.store.get(task.parent_id or "")
+        parent = await self.get(task.parent_id or "")
         button = classify(task.custom_id)
         value = (prompt or "").strip() or default_modal_value(button.kind, button.index, parent)
         checked: list[InputImage] = []
@@ -624,7 +624,7 @@ class Engine:
         return await self._admit(runtime, ready, checked)
 
     async def image_seed(self, task_id: str) -> str:
-        task = await self.store.get(task_id)
+        task = await self.get(task_id)
         if task is None:
             raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
         if task.status is not TaskStatus.SUCCESS:
@@ -643,7 +643,7 @@ class Engine:
         return seed
 
     async def cancel(self, task_id: str) -> Task:
-        task = await self.store.get(task_id)
+        task = await self.get(task_id)
         if task is None:
             raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
         if task.status in ACTIVE_STATUSES:
@@ -660,7 +660,7 @@ class Engine:
         return cancelled
 
     async def _parent(self, task_id: str) -> Task:
-        parent = await self.store.get(task_id)
+        parent = await self.get(task_id)
         if parent is None:
             raise TaskNotFoundError(f"task {task_id} not found", task_id=task_id)
         if parent.status is not TaskStatus.SUCCESS or parent.message_id is None:
