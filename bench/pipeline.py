@@ -27,6 +27,7 @@ from typing import Any
 from bench.report import Figure, at_least
 from mjcore import lifecycle
 from mjcore.events import TaskSubmitted
+from mjcore.midjourney.active import ActiveTasks
 from mjcore.midjourney.match import match
 from mjcore.midjourney.parse import parse_event
 from mjcore.models import Task, TaskAction, TaskStatus
@@ -201,9 +202,9 @@ class EventStream:
 
 @dataclass(slots=True)
 class PipelineState:
-    """What ``AccountRuntime`` keeps for matching: the active tasks by id."""
+    """What ``AccountRuntime`` keeps for matching: the active tasks, indexed."""
 
-    active: dict[str, Task]
+    active: ActiveTasks
     events: int = 0
     unmatched: int = 0
     succeeded: int = 0
@@ -218,7 +219,7 @@ class PipelineState:
         if msg is None:
             self.unmatched += 1
             return
-        found = match(msg, list(self.active.values()), now=now_ms())
+        found = match(msg, self.active, now=now_ms())
         if found is None:
             self.unmatched += 1
             return
@@ -239,7 +240,7 @@ class PipelineState:
         if msg is None:
             self.unmatched += 1
             return
-        found = match(msg, list(self.active.values()), now=now_ms())
+        found = match(msg, self.active, now=now_ms())
         t2 = time.thread_time()
         spent["match"] += t2 - t1
         if found is None:
@@ -256,7 +257,7 @@ class PipelineState:
 
     def _keep(self, task_id: str, new: Task) -> None:
         if new.is_final:
-            del self.active[task_id]
+            self.active.pop(task_id)
             if new.status is TaskStatus.SUCCESS:
                 self.succeeded += 1
         else:
@@ -287,7 +288,7 @@ def run_pipeline(
     seconds spent in the pipeline and (``profile``) the cProfile listing. With ``steps`` each
     step's time is added to it (``parse``, ``match``, ``apply``)."""
     stream = iter(EventStream(active))
-    state = PipelineState(active={})
+    state = PipelineState(active=ActiveTasks())
     # the first ACTIVE_TASKS submissions and their first events warm everything up, untimed
     _process(state, list(itertools.islice(stream, active * 2)))
     state.events = state.unmatched = state.succeeded = 0

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from mjcore.midjourney.bots import MJ_BOT_IDS
@@ -260,29 +259,30 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
     if image is None and embed is not None:
         image = _map(embed, "image")
     interaction_name = _interaction_name(data)
-    base = MjMessage(
-        MessageKind.NOTICE,
-        name,
-        channel_id=_str(data, "channel_id"),
-        message_id=_str(data, "id"),
-        nonce=_str(data, "nonce"),
-        interaction_id=_interaction_id(data),
-        interaction_name=interaction_name,
-        referenced_message_id=_reference_id(data),
-        job_id=_job_id(data, buttons, content, embed),
-        image_url=_str(image, "url") if image else None,
-        image_width=_int(image, "width") if image else None,
-        image_height=_int(image, "height") if image else None,
-        buttons=buttons,
-        flags=_int(data, "flags") or 0,
-        content=content,
-        title=_str(embed, "title") if embed else None,
-        description=_str(embed, "description") if embed else None,
-    )
+    # the fields every kind shares; the kind and its own fields are added once, at the end
+    base: dict[str, Any] = {
+        "kind": MessageKind.NOTICE,
+        "event": name,
+        "channel_id": _str(data, "channel_id"),
+        "message_id": _str(data, "id"),
+        "nonce": _str(data, "nonce"),
+        "interaction_id": _interaction_id(data),
+        "interaction_name": interaction_name,
+        "referenced_message_id": _reference_id(data),
+        "job_id": _job_id(data, buttons, content, embed),
+        "image_url": _str(image, "url") if image else None,
+        "image_width": _int(image, "width") if image else None,
+        "image_height": _int(image, "height") if image else None,
+        "buttons": buttons,
+        "flags": _int(data, "flags") or 0,
+        "content": content,
+        "title": _str(embed, "title") if embed else None,
+        "description": _str(embed, "description") if embed else None,
+    }
     seed = _SEED_RE.search(content)
     if seed is not None:
         prompt = _SEED_PROMPT_RE.match(content)
-        return replace(
+        return _build(
             base,
             kind=MessageKind.SEED,
             job_id=seed["job"].lower(),
@@ -295,17 +295,21 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
     if embed is not None:
         return _embed_message(base, embed, error_colors)
     if content.startswith(_MODE_CHANGED_PREFIXES):
-        return replace(
+        return _build(
             base, kind=MessageKind.MODE_CHANGED, mode=_MODE_BY_COMMAND.get(interaction_name or "")
         )
     if content.startswith(_ERROR_CONTENT_PREFIXES):
-        return replace(base, kind=MessageKind.ERROR)
-    if not content and (base.flags & FLAG_LOADING or base.interaction_id is not None):
-        return replace(base, kind=MessageKind.START)
-    return base
+        return _build(base, kind=MessageKind.ERROR)
+    if not content and (base["flags"] & FLAG_LOADING or base["interaction_id"] is not None):
+        return _build(base, kind=MessageKind.START)
+    return _build(base)
 
 
-def _job_message(base: MjMessage, prompt: str, rest: str, *, has_image: bool) -> MjMessage:
+def _build(base: dict[str, Any], **kind_fields: Any) -> MjMessage:
+    return MjMessage(**{**base, **kind_fields})
+
+
+def _job_message(base: dict[str, Any], prompt: str, rest: str, *, has_image: bool) -> MjMessage:
     """``**<prompt>** - <rest>``: the job's wording, status, mode and image decide the kind."""
     action: TaskAction | None
     index: int | None = None
@@ -313,7 +317,7 @@ def _job_message(base: MjMessage, prompt: str, rest: str, *, has_image: bool) ->
         action, index = TaskAction.UPSCALE, int(image_n["index"])
     elif wording := _WORDING_BY_RE.match(rest):
         action = _wording_action(wording["wording"])
-    elif base.interaction_name == "blend":
+    elif base["interaction_name"] == "blend":
         action = TaskAction.BLEND
     else:
         action = TaskAction.IMAGINE
@@ -326,7 +330,7 @@ def _job_message(base: MjMessage, prompt: str, rest: str, *, has_image: bool) ->
     progress = int(percent["pct"]) if percent else None
     if _WAITING_RE.search(tail):
         kind = MessageKind.START
-        if action is TaskAction.IMAGINE and base.interaction_name != "imagine":
+        if action is TaskAction.IMAGINE and base["interaction_name"] != "imagine":
             # component-triggered jobs (zoom, reroll…) also start with the plain wording
             action = None
     elif percent is not None:
@@ -337,7 +341,7 @@ def _job_message(base: MjMessage, prompt: str, rest: str, *, has_image: bool) ->
         kind = MessageKind.NOTICE
     elif has_image:
         kind = MessageKind.RESULT
-    return replace(
+    return _build(
         base,
         kind=kind,
         action=action,
@@ -361,10 +365,10 @@ def _wording_action(wording: str) -> TaskAction:
 
 
 def _embed_message(
-    base: MjMessage, embed: Mapping[str, Any], error_colors: frozenset[int]
+    base: dict[str, Any], embed: Mapping[str, Any], error_colors: frozenset[int]
 ) -> MjMessage:
-    title = (base.title or "").strip().casefold()
-    description = base.description or ""
+    title = (base["title"] or "").strip().casefold()
+    description = base["description"] or ""
     footer = _map(embed, "footer")
     footer_text = (_str(footer, "text") if footer else None) or ""
     prompt = _footer_prompt(footer_text)
@@ -375,15 +379,15 @@ def _embed_message(
     elif title.startswith(_NOTICE_TITLES):
         kind = MessageKind.NOTICE
     elif _INFO_TITLE in title:
-        return replace(base, kind=MessageKind.INFO)
+        return _build(base, kind=MessageKind.INFO)
     elif any(m in (footer_text + description).casefold() for m in _SHORTEN_MARKERS) or (
-        base.interaction_name == "shorten" and description
+        base["interaction_name"] == "shorten" and description
     ):
-        return replace(base, kind=MessageKind.SHORTEN_RESULT)
+        return _build(base, kind=MessageKind.SHORTEN_RESULT)
     elif _DESCRIBE_MARKER in description and (
-        base.image_url is not None or base.interaction_name == "describe"
+        base["image_url"] is not None or base["interaction_name"] == "describe"
     ):
-        return replace(base, kind=MessageKind.DESCRIBE_RESULT)
+        return _build(base, kind=MessageKind.DESCRIBE_RESULT)
     elif (
         title.startswith(_ERROR_TITLES)
         or any(word in title for word in _ERROR_TITLE_WORDS)
@@ -393,7 +397,7 @@ def _embed_message(
         kind = MessageKind.ERROR
     else:
         kind = MessageKind.NOTICE
-    return replace(base, kind=kind, prompt=prompt)
+    return _build(base, kind=kind, prompt=prompt)
 
 
 def _footer_prompt(footer: str) -> str | None:
@@ -498,13 +502,14 @@ def _int(data: Mapping[str, Any], key: str) -> int | None:
 
 def _map(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     value = data.get(key)
-    return value if isinstance(value, Mapping) else None
+    # decoded JSON is a dict: skip the slower abstract Mapping check for it
+    return value if type(value) is dict or isinstance(value, Mapping) else None
 
 
 def _maps(raw: object) -> Iterator[Mapping[str, Any]]:
     if isinstance(raw, list):
         for item in raw:
-            if isinstance(item, Mapping):
+            if type(item) is dict or isinstance(item, Mapping):
                 yield item
 
 
