@@ -119,6 +119,8 @@ class Engine:
         self._runner: asyncio.Task[None] | None = None
         self._unsaved: dict[str, Task] = {}  # changes not written yet, newest version per task
         self._dirty = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._commit_waiters: list[asyncio.Future[None]] = []
         self.metrics = Metrics()
 
     # ----------------------------------------------------------------- lifetime
@@ -146,7 +148,7 @@ class Engine:
             self._group = tg
             for runtime in self.accounts.values():
                 self._launch(runtime)
-            tg.create_task(self._write_behind(), name="write-behind")
+            self._writer = tg.create_task(self._write_behind(), name="write-behind")
             self._started.set()
             await asyncio.Event().wait()  # until close() cancels the engine
 
@@ -197,10 +199,17 @@ class Engine:
                     await runtime.gateway.close()
             except TimeoutError:
                 log.error("gateway did not close in time [account:%s]", runtime.id)
+        waiters, self._commit_waiters = self._commit_waiters, []
         try:
             await self._flush()
-        except Exception:
+        except Exception as exc:
             log.exception("task changes lost at shutdown")
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(MjError(f"task store unavailable: {exc}"))
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until every enabled account is connected."""
@@ -370,17 +379,35 @@ class Engine:
         page = await self.store.list(limit=limit, offset=offset)
         return [self._unsaved.get(t.id, t) for t in page]
 
+    async def _committed(self) -> None:
+        """Wait until everything changed so far is written (group commit with the writer)."""
+        if self._writer is None or self._writer.done():
+            await self._flush()  # no writer (starting up or closing): write now
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._commit_waiters.append(waiter)
+        self._dirty.set()
+        await waiter
+
     async def _write_behind(self) -> None:
         """Write pending task changes in batches, one transaction per batch."""
         while True:
             await self._dirty.wait()
             self._dirty.clear()
+            waiters, self._commit_waiters = self._commit_waiters, []
             try:
                 await self._flush()
-            except Exception:
+            except Exception as exc:
                 log.exception("could not write task changes, will retry")
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(MjError(f"task store unavailable: {exc}"))
                 await asyncio.sleep(_WRITE_RETRY_SECONDS)
                 self._dirty.set()
+                continue
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     async def _flush(self) -> None:
         batch = dict(self._unsaved)
@@ -709,12 +736,10 @@ class Engine:
         the many a running job goes through — are written behind, batched by ``_write_behind``,
         so no account waits on the disk for each Discord event; reads see them at once.
         """
+        self._unsaved[task.id] = task
         if durable:
-            await self.store.save(task)
-            if self._unsaved.get(task.id) is not None:
-                self._unsaved[task.id] = task  # an older unsaved version must not win later
+            await self._committed()
         else:
-            self._unsaved[task.id] = task
             self._dirty.set()
         self.metrics.observe(task)
         for queue in list(self._subscribers):
