@@ -239,8 +239,12 @@ class Simulator:
         log.info("simulator listening [url:%s]", self.base_url)
 
     async def stop(self) -> None:
-        await self.bot.aclose()
-        await self.hub.aclose()
+        for part, close in (("bot", self.bot.aclose), ("gateway", self.hub.aclose)):
+            try:
+                async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
+                    await close()
+            except TimeoutError:
+                log.error("simulator %s did not stop in time", part)
         if self._server is not None and self._serve_task is not None:
             self._server.request_exit()
             try:
