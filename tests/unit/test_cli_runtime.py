@@ -30,16 +30,20 @@ def test_the_loop_is_uvloop_when_installed() -> None:
 
 @pytest.fixture
 def logging_state() -> Iterator[logging.Logger]:
-    """Restore the root level and the access logger after the test."""
+    """The access logger as a fresh process has it (no handler, propagating), restored after."""
     root = logging.getLogger()
     access = logging.getLogger(ACCESS_LOGGER)
-    saved = (root.level, access.level, access.propagate)
+    saved = (root.level, access.level, access.propagate, list(access.handlers))
+    access.setLevel(logging.NOTSET)
+    access.propagate = True
+    access.handlers = []
     try:
         yield access
     finally:
         root.setLevel(saved[0])
         access.setLevel(saved[1])
         access.propagate = saved[2]
+        access.handlers = saved[3]
 
 
 async def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
