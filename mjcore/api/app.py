@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from mjcore.api import errors
 from mjcore.api.auth import SECRET_HEADER, require_secret
 from mjcore.api.compat import CompatOptions, compat_routers
+from mjcore.api.fast_fetch import FastFetch
 from mjcore.api.limits import BodyLimit
 from mjcore.api.openapi import install_openapi
 from mjcore.api.responses import ErrorResponse
@@ -69,6 +70,7 @@ def create_app(
         app.include_router(router)
     app.include_router(system.router)
     errors.install(app)
+    app.add_middleware(FastFetch, prefix=mj.prefix)  # inside BodyLimit (the later one is outer)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     install_openapi(app)
     return app

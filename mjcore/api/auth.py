@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from fastapi import HTTPException, Request, status
+from starlette.datastructures import Headers
 
 SECRET_HEADER = "mj-api-secret"
 
@@ -19,12 +20,17 @@ def secret_matches(given: bytes, secret: str) -> bool:
     return hmac.compare_digest(hashlib.sha256(given).digest(), expected)
 
 
+def authorised(headers: Headers, secret: str) -> bool:
+    """True when ``secret`` (MJ_API_SECRET) is empty or the first ``mj-api-secret`` header
+    carries it."""
+    if not secret:
+        return True
+    given = headers.get(SECRET_HEADER, "").encode("latin-1")  # the raw header bytes
+    return secret_matches(given, secret)
+
+
 async def require_secret(request: Request) -> None:
     """401 unless MJ_API_SECRET is empty or the header carries it (``async``: checked on the
     event loop, no thread hand-off)."""
-    secret: str = request.app.state.api_secret
-    if not secret:
-        return
-    given = request.headers.get(SECRET_HEADER, "").encode("latin-1")  # the raw header bytes
-    if not secret_matches(given, secret):
+    if not authorised(request.headers, request.app.state.api_secret):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing or wrong {SECRET_HEADER}")

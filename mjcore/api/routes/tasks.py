@@ -16,6 +16,7 @@ from mjcore.api.deps import EngineDep, task_response, tasks_response
 from mjcore.api.errors import error_body
 from mjcore.api.responses import ErrorResponse, SubmitResponse, TaskModel
 from mjcore.api.schemas import IdsRequest
+from mjcore.engine import Engine
 from mjcore.models import SubmitCode
 
 router = APIRouter(tags=["tasks"])
@@ -23,18 +24,24 @@ router = APIRouter(tags=["tasks"])
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
 MAX_LIST_OFFSET = 1_000_000_000  # far beyond any store, well inside SQLite's 64-bit integers
+FETCH_PATH = "/task/{task_id}/fetch"
 _UNKNOWN = {"description": "Unknown task: code 3.", "model": ErrorResponse}
 _IDS_EXAMPLES = {"ids": Example(value={"ids": ["1748339029401828", "1748339029401829"]})}
 IdsBody = Annotated[IdsRequest, Body(openapi_examples=_IDS_EXAMPLES)]
 
 
 @router.get(
-    "/task/{task_id}/fetch",
+    FETCH_PATH,
     response_model=TaskModel,
     responses={404: _UNKNOWN},
     summary="One task (Task JSON)",
 )
 async def fetch(task_id: str, engine: EngineDep) -> Response:
+    return await fetch_answer(engine, task_id)
+
+
+async def fetch_answer(engine: Engine, task_id: str) -> Response:
+    """The answer of ``fetch`` (also given by ``mjcore.api.fast_fetch`` before the router)."""
     task = await engine.get(task_id)
     if task is None:
         return JSONResponse(
