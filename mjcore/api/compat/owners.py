@@ -4,11 +4,19 @@ Both tables live in the engine's key/value store, so they survive restarts:
 
 - ``compat.owners``: task id -> ``"<api>:<key>"`` (``node:<uuid>``, ``trigger:<trigger id>``, ...);
 - ``compat.messages``: Discord message id -> task id, for every task that succeeded.
+
+Owners are also remembered in memory, per store (one process serves a store): an owner is
+written once, when a compat route has submitted the task, and read on every change of every
+task, so the store is asked at most once per task. ``on_owner`` tells the compat watcher when
+an owner arrives, since a task can change (even finish) before its route writes the owner.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,6 +30,7 @@ OWNERS_NAMESPACE = "compat.owners"
 MESSAGES_NAMESPACE = "compat.messages"
 # how many recent successful tasks are searched when a message id is not in the index yet
 MESSAGE_SCAN_LIMIT = 1000
+OWNERS_KEPT = 10_000  # task ids remembered per store (with or without an owner)
 
 
 class CompatApi(StrEnum):
@@ -50,13 +59,63 @@ class Owner:
             return None
 
 
+OwnerListener = Callable[[str, Owner], None]
+
+
+class _OwnerMemory:
+    """The owners of one store's tasks seen lately (``None``: the task has none), newest last."""
+
+    def __init__(self) -> None:
+        self.known: OrderedDict[str, Owner | None] = OrderedDict()
+        self.listeners: list[OwnerListener] = []
+
+    def remember(self, task_id: str, owner: Owner | None) -> None:
+        self.known[task_id] = owner
+        self.known.move_to_end(task_id)
+        while len(self.known) > OWNERS_KEPT:
+            self.known.popitem(last=False)
+
+
+_memories: weakref.WeakKeyDictionary[TaskStore, _OwnerMemory] = weakref.WeakKeyDictionary()
+
+
+def _memory(store: TaskStore) -> _OwnerMemory:
+    memory = _memories.get(store)
+    if memory is None:
+        memory = _memories[store] = _OwnerMemory()
+    return memory
+
+
 async def set_owner(store: TaskStore, task_id: str, owner: Owner) -> None:
     await store.kv_put(OWNERS_NAMESPACE, task_id, owner.encode())
+    memory = _memory(store)
+    memory.remember(task_id, owner)
+    for listener in list(memory.listeners):
+        listener(task_id, owner)
 
 
 async def owner_of(store: TaskStore, task_id: str) -> Owner | None:
+    memory = _memory(store)
+    if task_id in memory.known:
+        memory.known.move_to_end(task_id)
+        return memory.known[task_id]
     raw = await store.kv_get(OWNERS_NAMESPACE, task_id)
-    return None if raw is None else Owner.decode(raw)
+    if task_id not in memory.known:  # else set_owner ran while the store answered: it wins
+        memory.remember(task_id, None if raw is None else Owner.decode(raw))
+    return memory.known.get(task_id)
+
+
+def on_owner(store: TaskStore, listener: OwnerListener) -> Callable[[], None]:
+    """Call ``listener(task_id, owner)`` after each ``set_owner`` on ``store``; returns the
+    function that stops it."""
+    listeners = _memory(store).listeners
+    listeners.append(listener)
+
+    def stop() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return stop
 
 
 async def remember_message(store: TaskStore, task: Task) -> None:
