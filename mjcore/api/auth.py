@@ -21,10 +21,7 @@ def secret_matches(given: bytes, secret: str) -> bool:
 
 
 def authorised(headers: Headers, secret: str) -> bool:
-    """True when ``secret`` (MJ_API_SECRET) is empty or the first ``mj-api-secret`` header
-    carries it."""
-    if not secret:
-        return True
+    """True when the first ``mj-api-secret`` header carries ``secret`` (MJ_API_SECRET, set)."""
     given = headers.get(SECRET_HEADER, "").encode("latin-1")  # the raw header bytes
     return secret_matches(given, secret)
 
@@ -32,5 +29,6 @@ def authorised(headers: Headers, secret: str) -> bool:
 async def require_secret(request: Request) -> None:
     """401 unless MJ_API_SECRET is empty or the header carries it (``async``: checked on the
     event loop, no thread hand-off)."""
-    if not authorised(request.headers, request.app.state.api_secret):
+    secret: str = request.app.state.api_secret
+    if secret and not authorised(request.headers, secret):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing or wrong {SECRET_HEADER}")
