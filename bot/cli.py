@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     redact.install()
-    quiet_access_log()
+    quiet_access_log(logging.getLogger().getEffectiveLevel())
     if args.command == "serve":
         from bot.app import serve
         from mjcore.config import Settings
@@ -60,11 +60,12 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
-def quiet_access_log() -> None:
-    """No line per HTTP request below DEBUG: the access logger gets no handler and does not
-    propagate, so the server skips building the line too (as uvicorn's ``access_log=False``)."""
-    access = logging.getLogger(ACCESS_LOGGER)
-    if not access.isEnabledFor(logging.DEBUG):
+def quiet_access_log(level: int) -> None:
+    """No line per HTTP request when logging above DEBUG: the access logger gets no handler and
+    does not propagate, so the server skips building the line too (uvicorn's ``access_log=False``).
+    """
+    if level > logging.DEBUG:
+        access = logging.getLogger(ACCESS_LOGGER)
         access.handlers = []
         access.propagate = False
 

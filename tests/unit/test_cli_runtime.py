@@ -30,11 +30,12 @@ def test_the_loop_is_uvloop_when_installed() -> None:
 
 @pytest.fixture
 def logging_state() -> Iterator[logging.Logger]:
-    """The access logger as a fresh process has it (no handler, propagating), restored after."""
+    """The access logger as a fresh process has it (no handler, propagating; its own level lets
+    every record through, whatever earlier tests did to its parents), restored after."""
     root = logging.getLogger()
     access = logging.getLogger(ACCESS_LOGGER)
     saved = (root.level, access.level, access.propagate, list(access.handlers))
-    access.setLevel(logging.NOTSET)
+    access.setLevel(logging.DEBUG)
     access.propagate = True
     access.handlers = []
     try:
@@ -76,7 +77,7 @@ async def test_no_access_line_at_info(
     logging_state: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
     logging.getLogger().setLevel(logging.INFO)
-    quiet_access_log()
+    quiet_access_log(logging.INFO)
     assert not logging_state.propagate
     with caplog.at_level(logging.INFO):
         assert await access_records(caplog) == []
@@ -86,7 +87,7 @@ async def test_access_lines_at_debug(
     logging_state: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
     logging.getLogger().setLevel(logging.DEBUG)
-    quiet_access_log()
+    quiet_access_log(logging.DEBUG)
     assert logging_state.propagate
     with caplog.at_level(logging.DEBUG):
         records = await access_records(caplog)
