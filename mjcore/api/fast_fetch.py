@@ -10,7 +10,7 @@ answers those. The route stays in the app: it documents the operation.
 
 from __future__ import annotations
 
-from starlette._utils import get_route_path
+from starlette._utils import get_route_path  # as FastAPI's router imports it
 from starlette.datastructures import Headers
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
