@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         from mjcore.sim import serve as serve_sim
 
         runner = serve_sim(args.host, args.port)
+    freeze_imported_objects()
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory()) as run:
         run.run(runner)
     return 0
@@ -58,6 +60,13 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
         return None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
+
+
+def freeze_imported_objects() -> None:
+    """Move everything the imports made out of the garbage collector's sight: they live as
+    long as the process, and a full collection no longer walks them (shorter pauses)."""
+    gc.collect()
+    gc.freeze()
 
 
 def quiet_access_log(level: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import uvicorn
 import uvloop
 from fastapi import FastAPI
 
-from bot.cli import ACCESS_LOGGER, loop_factory, quiet_access_log
+from bot.cli import ACCESS_LOGGER, freeze_imported_objects, loop_factory, quiet_access_log
 
 START_TIMEOUT = 10.0
 
@@ -92,3 +93,12 @@ async def test_access_lines_at_debug(
     with caplog.at_level(logging.DEBUG):
         records = await access_records(caplog)
     assert [r.getMessage().split('"')[1] for r in records] == ["GET /ping HTTP/1.1"]
+
+
+def test_imported_objects_are_frozen() -> None:
+    gc.unfreeze()
+    try:
+        freeze_imported_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
