@@ -10,7 +10,6 @@ answers those. The route stays in the app: it documents the operation.
 
 from __future__ import annotations
 
-from starlette._utils import get_route_path  # as FastAPI's router imports it
 from starlette.datastructures import Headers
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,7 +29,7 @@ class FastFetch:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            match = self._path.match(get_route_path(scope))
+            match = self._path.match(_route_path(scope))
             if match is not None:
                 state = scope["app"].state
                 secret: str = state.api_secret
@@ -42,3 +41,10 @@ class FastFetch:
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The request path below the app's mount point (``root_path``), as the router sees it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
