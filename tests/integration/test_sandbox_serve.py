@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,60 +11,18 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.integration.serve_process import clean_env, free_port, serving
+
 SECRET = "s3cret-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[str]:
     port = free_port()
-    env = {
-        **os.environ,
-        "MJ_PORT": str(port),
-        "MJ_HOST": "127.0.0.1",
-        "MJ_DATA_DIR": str(tmp_path / "data"),
-        "MJ_API_SECRET": SECRET,
-        "MJ_ACCOUNTS": "",
-        "TG_BOT_TOKEN": "",
-    }
+    env = clean_env(MJ_PORT=str(port), MJ_DATA_DIR=str(tmp_path / "data"), MJ_API_SECRET=SECRET)
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            env=env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            async with httpx.AsyncClient() as client, asyncio.timeout(30):
-                while True:
-                    try:
-                        health = await client.get(f"{base}/health")
-                        if health.status_code == 200 and health.json()["status"] == "UP":
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert proc.returncode is None, log_path.read_text()
-                    await asyncio.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                async with asyncio.timeout(10):
-                    await proc.wait()
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    async with serving(env, tmp_path, log_path):
+        yield f"http://127.0.0.1:{port}"
     text = log_path.read_text()
     assert "SANDBOX MODE" in text
     assert SECRET not in text

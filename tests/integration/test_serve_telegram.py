@@ -4,58 +4,38 @@ flood limits)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 from tests.fakes.telegram import FakeTelegram
-from tests.integration.test_sandbox_serve import free_port
+from tests.integration.serve_process import clean_env, free_port, serving
 
 
 async def test_serve_starts_the_telegram_bot(tmp_path: Path) -> None:
     async with FakeTelegram() as fake:
         user = fake.user("Mei", language_code="en")
         chat = fake.private_chat(user)
-        env = {
-            **os.environ,
-            "MJ_PORT": str(free_port()),
-            "MJ_DATA_DIR": str(tmp_path / "data"),
-            "MJ_ACCOUNTS": "",
-            "TG_BOT_TOKEN": fake.token,
-            "TG_API_SERVER": fake.url,
-        }
+        env = clean_env(
+            MJ_PORT=str(free_port()),
+            MJ_DATA_DIR=str(tmp_path / "data"),
+            TG_BOT_TOKEN=fake.token,
+            TG_API_SERVER=fake.url,
+        )
         log_path = tmp_path / "serve.log"
-        with log_path.open("wb") as log:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                env=env,
-                cwd=tmp_path,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-            try:
-                # the bot is polling once it asks for updates
-                await fake.wait_for(lambda: fake.long_polls_waiting > 0, 60)
-                fake.send_user_message(chat, user, "a lighthouse made of glass --ar 3:2")
+        async with serving(env, tmp_path, log_path):
+            # the bot is polling once it holds a getUpdates request open
+            await fake.wait_for(lambda: fake.long_polls_waiting > 0, 60)
+            fake.send_user_message(chat, user, "a lighthouse made of glass --ar 3:2")
 
-                def final_photo() -> bool:
-                    return any(
-                        m.photo and any(text == "U1" for text, _ in m.buttons)
-                        for m in fake.bot_messages(chat)
-                    )
+            def final_photo() -> bool:
+                return any(
+                    m.photo and any(text == "U1" for text, _ in m.buttons)
+                    for m in fake.bot_messages(chat)
+                )
 
-                await fake.wait_for(final_photo, 60)
-            finally:
-                proc.terminate()
-                async with asyncio.timeout(15):
-                    await proc.wait()
+            await fake.wait_for(final_photo, 60)
         text = log_path.read_text()
         assert fake.token not in text
+        assert "Traceback" not in text
         replies = [m for m in fake.bot_messages(chat) if not m.deleted]
         assert len(replies) == 1, "one message per job"
         assert replies[0].edited  # it went from queued to preview to the final image
-        assert "Traceback" not in text

@@ -7,13 +7,8 @@ is dead: a result posted then must be found in the channel history after the res
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import signal
-import socket
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +17,11 @@ import httpx
 from mjcore.sim import SimAccount, Simulator
 from tests.integration.conftest import fast_sim_config
 from tests.integration.resilience.helpers import WAIT
+from tests.integration.serve_process import POLL, clean_env, free_port, serving
 
-START_WAIT = 30.0  # a cold `mjbridge serve` imports a lot before it answers /health
-STOP_WAIT = 10.0
-POLL = 0.05
 TIMEOUT_MINUTES = 0.1  # 6 s: the vanished job must fail by then
 TIMEOUT_SLACK = 10.0  # on top of the timeout: restart, polling and a loaded machine
 CORE_SIZE = 2
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def product_env(sim: Simulator, account: SimAccount, data_dir: Path, port: int) -> dict[str, str]:
@@ -50,59 +37,16 @@ def product_env(sim: Simulator, account: SimAccount, data_dir: Path, port: int) 
             "timeout_minutes": TIMEOUT_MINUTES,
         }
     ]
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("MJ_", "TG_"))}
-    return {
-        **inherited,
-        "MJ_HOST": "127.0.0.1",
-        "MJ_PORT": str(port),
-        "MJ_DATA_DIR": str(data_dir),
-        "MJ_ACCOUNTS": json.dumps(accounts),
-        "MJ_DISCORD_SERVER": sim.base_url,
-        "MJ_DISCORD_WSS": sim.gateway_url,
-        "MJ_DISCORD_CDN": sim.base_url,
-        "MJ_DISCORD_UPLOAD_SERVER": sim.base_url,
-        "MJ_DISCORD_SAYS_SERVER": sim.base_url,
-    }
-
-
-@contextlib.asynccontextmanager
-async def serving(
-    env: dict[str, str], cwd: Path, log_path: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run `mjbridge serve` until it answers /health UP; kill it on the way out if still alive."""
-    with log_path.open("ab") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            env=env,
-            cwd=cwd,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-    try:
-        base = f"http://{env['MJ_HOST']}:{env['MJ_PORT']}"
-        async with httpx.AsyncClient(base_url=base, trust_env=False) as client:
-            async with asyncio.timeout(START_WAIT):
-                while True:
-                    if proc.returncode is not None:
-                        output = await asyncio.to_thread(log_path.read_text)
-                        raise AssertionError(f"mjbridge serve exited:\n{output}")
-                    with contextlib.suppress(httpx.TransportError):
-                        health = await client.get("/health")
-                        if health.status_code == 200 and health.json()["status"] == "UP":
-                            break
-                    await asyncio.sleep(POLL)
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), STOP_WAIT)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    return clean_env(
+        MJ_PORT=str(port),
+        MJ_DATA_DIR=str(data_dir),
+        MJ_ACCOUNTS=json.dumps(accounts),
+        MJ_DISCORD_SERVER=sim.base_url,
+        MJ_DISCORD_WSS=sim.gateway_url,
+        MJ_DISCORD_CDN=sim.base_url,
+        MJ_DISCORD_UPLOAD_SERVER=sim.base_url,
+        MJ_DISCORD_SAYS_SERVER=sim.base_url,
+    )
 
 
 async def submit(client: httpx.AsyncClient, prompt: str) -> dict[str, Any]:
