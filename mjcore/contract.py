@@ -11,17 +11,6 @@ from mjcore.config import DISCORD_CDN
 from mjcore.media import rewrite_cdn
 from mjcore.models import Button, SubmitResult, Task
 
-SUBMIT_DESCRIPTIONS = {
-    1: "Submit success",
-    3: "Not found",
-    4: "Validation error",
-    9: "Submit failure",
-    21: "Waiting for window confirm",
-    22: "In queue",
-    23: "Queue full, please try again later",
-    24: "May contain sensitive words",
-}
-
 
 def button_json(button: Button) -> dict[str, Any]:
     return {
