@@ -153,7 +153,6 @@ async def product(
             store=store,
             accounts=accounts,
             endpoints=ends,
-            http=http,
             images=ImageStore(workdir / "images", http, cdn_base=ends.cdn),
             banned=BannedWords.load(None),
             notifier=notifier,

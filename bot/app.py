@@ -107,7 +107,6 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
             store=store,
             accounts=accounts,
             endpoints=endpoints,
-            http=http,
             images=ImageStore(data_dir / "images", http, cdn_base=endpoints.cdn),
             translator=translator_for(settings, http),
             banned=BannedWords.load(

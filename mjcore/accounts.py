@@ -12,11 +12,13 @@ import base64
 import contextlib
 import logging
 import random
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import httpx
@@ -62,6 +64,8 @@ from mjcore.uploads import upload_inputs
 log = logging.getLogger(__name__)
 
 _READY_WAIT_SECONDS = 60.0
+_HTTP_TIMEOUT_SECONDS = 30.0
+_SPARE_CONNECTIONS = 3  # beyond one per slot: uploads, modals, commands, reads
 _MODAL_DELAY_SECONDS = 1.2
 _MODE_TIMEOUT_SECONDS = 30.0
 _HISTORY_LIMIT = 100
@@ -70,7 +74,7 @@ _FOLLOWED = frozenset(
     {TaskStatus.SUBMITTED, TaskStatus.IN_PROGRESS}
 )  # messages read back after a restart
 _CLOCK_SKEW_MS = 60_000  # history older than the oldest tracked task minus this is ignored
-_DISCORD_EPOCH_MS = 1_420_070_400_000  # pause between a modal opening and its submit, as clients do
+_DISCORD_EPOCH_MS = 1_420_070_400_000
 _IFRAME_PREFIX = "MJ::iframe::"
 _REGION_SUBMIT_PATH = "/inpaint/api/submit-job"
 _SEED_EMOJI = "\u2709\ufe0f"  # ✉️
@@ -106,13 +110,18 @@ class Admission:
 TaskChanged = Callable[[Task], Awaitable[None]]
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every account's client (each one costs milliseconds)."""
+    return ssl.create_default_context()
+
+
 class AccountRuntime:
     def __init__(
         self,
         config: AccountConfig,
         *,
         endpoints: DiscordEndpoints,
-        http: httpx.AsyncClient,
         load_task: Callable[[str], Awaitable[Task | None]],
         on_change: TaskChanged,
         finished_messages: Callable[[str], Awaitable[set[str]]] | None = None,
@@ -133,8 +142,20 @@ class AccountRuntime:
             account_id=config.id,
             proxy=endpoints.proxy,
         )
+        # each account has its own small connection pool, as one Discord client would: a pool
+        # shared by every account grows to many idle connections, and httpcore checks each of
+        # them on every request
+        self._http = httpx.AsyncClient(
+            proxy=endpoints.proxy,
+            verify=_tls_context(),
+            timeout=httpx.Timeout(_HTTP_TIMEOUT_SECONDS),
+            limits=httpx.Limits(
+                max_connections=config.core_size + _SPARE_CONNECTIONS,
+                max_keepalive_connections=config.core_size + _SPARE_CONNECTIONS,
+            ),
+        )
         self.rest = DiscordRest(
-            http,
+            self._http,
             base_url=endpoints.server,
             token=config.user_token,
             user_agent=config.user_agent,
@@ -284,7 +305,15 @@ class AccountRuntime:
                 tg.create_task(self._worker())
 
     async def wait_ready(self, timeout: float) -> None:
-        await asyncio.wait_for(self._ready.wait(), timeout)
+        if not self._ready.is_set():
+            await asyncio.wait_for(self._ready.wait(), timeout)
+
+    async def aclose(self) -> None:
+        """Close the gateway connection and the account's HTTP connections."""
+        try:
+            await self.gateway.close()
+        finally:
+            await self._http.aclose()
 
     async def _run_gateway(self) -> None:
         ready_task = asyncio.create_task(self._on_first_ready())
@@ -517,7 +546,7 @@ class AccountRuntime:
             await self._apply(task_id, TaskFailed(reason, now_ms()))
             return
         try:
-            await asyncio.wait_for(self._ready.wait(), _READY_WAIT_SECONDS)
+            await self.wait_ready(_READY_WAIT_SECONDS)
         except TimeoutError:
             await self._apply(task_id, TaskFailed(f"account {self.id} is not connected", now_ms()))
             return

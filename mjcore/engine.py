@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
-import httpx
-
 from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints
 from mjcore.clock import now_ms
 from mjcore.config import account_from_mapping, account_to_mapping
@@ -91,7 +89,6 @@ class Engine:
         store: TaskStore,
         accounts: Sequence[AccountConfig],
         endpoints: DiscordEndpoints,
-        http: httpx.AsyncClient,
         images: ImageStore | None = None,
         inputs: InputFiles | None = None,
         translator: Translator | None = None,
@@ -110,7 +107,6 @@ class Engine:
         self._ids = itertools.count()
         self._subscribers: set[asyncio.Queue[Task]] = set()
         self._background: set[asyncio.Task[Any]] = set()
-        self._http = http
         self._configured = list(accounts)
         self.accounts: dict[str, AccountRuntime] = {}
         self._account_jobs: dict[str, asyncio.Task[None]] = {}
@@ -118,6 +114,7 @@ class Engine:
         self._started = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._unsaved: dict[str, Task] = {}  # changes not written yet, newest version per task
+        self._open: dict[str, Task] = {}  # unfinished tasks seen by this run (queued ones too)
         self._dirty = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._commit_waiters: list[asyncio.Future[None]] = []
@@ -156,7 +153,6 @@ class Engine:
         runtime = AccountRuntime(
             config,
             endpoints=self.endpoints,
-            http=self._http,
             load_task=self.get,
             on_change=self._changed,
             inputs=self.inputs,
@@ -196,7 +192,7 @@ class Engine:
         for runtime in self.accounts.values():
             try:
                 async with asyncio.timeout(_CLOSE_TIMEOUT_SECONDS):
-                    await runtime.gateway.close()
+                    await runtime.aclose()
             except TimeoutError:
                 log.error("gateway did not close in time [account:%s]", runtime.id)
         waiters, self._commit_waiters = self._commit_waiters, []
@@ -248,7 +244,7 @@ class Engine:
             job.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await job
-        await runtime.gateway.close()
+        await runtime.aclose()
         return runtime.active_tasks(), runtime.queued_task_ids()
 
     async def _finished_messages(self, account_id: str) -> set[str]:
@@ -353,7 +349,7 @@ class Engine:
         await self._changed(lifecycle.apply(task, TaskFailed(reason, now_ms())))
 
     # ----------------------------------------------------------------- reading
-    def _live(self, task_id: str) -> Task | None:
+    def live(self, task_id: str) -> Task | None:
         """The newest version held in memory (running, or changed and not written yet)."""
         task = self._unsaved.get(task_id)
         if task is not None:
@@ -362,14 +358,14 @@ class Engine:
             task = runtime.active_task(task_id)
             if task is not None:
                 return task
-        return None
+        return self._open.get(task_id)
 
     async def get(self, task_id: str) -> Task | None:
-        live = self._live(task_id)
+        live = self.live(task_id)
         return live if live is not None else await self.store.get(task_id)
 
     async def get_many(self, ids: Sequence[str]) -> list[Task]:
-        found = {i: t for i in ids if (t := self._live(i)) is not None}
+        found = {i: t for i in ids if (t := self.live(i)) is not None}
         missing = [i for i in ids if i not in found]
         if missing:
             found.update((t.id, t) for t in await self.store.get_many(missing))
@@ -716,6 +712,7 @@ class Engine:
             await self._changed(task, durable=True)
         except BaseException:
             runtime.release()
+            self._forget(task)  # refused: never written later, never run
             raise
         runtime.enqueue(task.id)
         log.info("task queued [task:%s account:%s action:%s]", task.id, runtime.id, task.action)
@@ -728,6 +725,12 @@ class Engine:
             )
         return SubmitResult(SubmitCode.SUCCESS, "Submit success", task.id, props)
 
+    def _forget(self, task: Task) -> None:
+        if self._unsaved.get(task.id) is task:
+            del self._unsaved[task.id]
+        if self._open.get(task.id) is task:
+            del self._open[task.id]
+
     # ----------------------------------------------------------------- changes
     async def _changed(self, task: Task, *, durable: bool = False) -> None:
         """Record, publish and announce a task change.
@@ -737,6 +740,10 @@ class Engine:
         so no account waits on the disk for each Discord event; reads see them at once.
         """
         self._unsaved[task.id] = task
+        if task.is_final:
+            self._open.pop(task.id, None)
+        else:
+            self._open[task.id] = task
         if durable:
             await self._committed()
         else:

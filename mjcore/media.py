@@ -47,14 +47,29 @@ def sniff_content_type(data: bytes) -> str:
     return "application/octet-stream"
 
 
-class ImageStore:
-    """Local copies of task images under ``root``, one file per task id."""
+MAX_CONCURRENT_DOWNLOADS = 4
 
-    def __init__(self, root: Path, client: httpx.AsyncClient, *, cdn_base: str = DISCORD_CDN):
+
+class ImageStore:
+    """Local copies of task images under ``root``, one file per task id.
+
+    At most ``max_downloads`` copies run at once: copies happen in the background, and a burst
+    of them on one connection pool makes every request scan a long queue of waiting requests.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        client: httpx.AsyncClient,
+        *,
+        cdn_base: str = DISCORD_CDN,
+        max_downloads: int = MAX_CONCURRENT_DOWNLOADS,
+    ):
         self._root = root
         self._client = client
         self._cdn_base = cdn_base
         self._locks: dict[str, asyncio.Lock] = {}
+        self._downloads = asyncio.Semaphore(max_downloads)
         root.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, task_id: str) -> Path:
@@ -72,7 +87,8 @@ class ImageStore:
         async with lock:
             if path.exists():
                 return path
-            data = await self._download(task_id, discord_url)
+            async with self._downloads:
+                data = await self._download(task_id, discord_url)
             tmp = path.with_suffix(".part")
             await asyncio.to_thread(tmp.write_bytes, data)
             await asyncio.to_thread(tmp.replace, path)

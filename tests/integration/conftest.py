@@ -100,7 +100,6 @@ async def running_stack(
             store=store,
             accounts=configs,
             endpoints=endpoints,
-            http=http,
             images=ImageStore(tmp_path / "images", http, cdn_base=endpoints.cdn),
             inputs=InputFiles(tmp_path / "inputs"),
             notifier=notifier,

@@ -99,7 +99,6 @@ async def test_account_changes_survive_a_restart(tmp_path: Path) -> None:
                 store=store,
                 accounts=[account_for(first), account_for(second)],
                 endpoints=endpoints_for(sim),
-                http=stack.http,
             )
             async with engine:
                 assert set(engine.accounts) == {first.channel_id}

@@ -26,7 +26,6 @@ async def engine_on(
             store=store,
             accounts=[account_for(account, **acct)],
             endpoints=endpoints_for(sim),
-            http=http,
             inputs=InputFiles(tmp / "inputs"),
             options=EngineOptions(public_url="http://mjbridge.test"),
         )

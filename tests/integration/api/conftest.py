@@ -49,7 +49,6 @@ async def banned_stack(tmp_path: Path, words: list[str]) -> AsyncIterator[Stack]
             store=store,
             accounts=[account_for(sim_account)],
             endpoints=endpoints,
-            http=http,
             images=ImageStore(tmp_path / "images", http, cdn_base=endpoints.cdn),
             inputs=InputFiles(tmp_path / "inputs"),
             banned=BannedWords(words),

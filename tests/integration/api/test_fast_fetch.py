@@ -108,7 +108,6 @@ async def test_a_store_error_answers_like_the_app(stack: Stack, tmp_path: Path) 
         store=SqliteTaskStore(tmp_path / "closed.db"),
         accounts=[],
         endpoints=endpoints_for(stack.sim),
-        http=stack.http,
         options=EngineOptions(public_url=PUBLIC_URL),
     )
     try:

@@ -97,7 +97,6 @@ async def test_every_state_reaches_a_failing_hook_in_order(tmp_path: Path) -> No
             store=store,
             accounts=[account_for(sim_account)],
             endpoints=endpoints,
-            http=http,
             images=ImageStore(tmp_path / "images", http, cdn_base=endpoints.cdn),
             inputs=InputFiles(tmp_path / "inputs"),
             notifier=notifier,

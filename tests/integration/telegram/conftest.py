@@ -167,7 +167,6 @@ async def telegram_stack(
             store=store,
             accounts=[account_for(sim_account)],
             endpoints=endpoints,
-            http=http,
             images=ImageStore(tmp_path / "images", http, cdn_base=endpoints.cdn),
             inputs=InputFiles(tmp_path / "inputs"),
             translator=baidu.translator(http),
