@@ -83,6 +83,7 @@ class Cdn:
         *,
         ephemeral: bool = False,
         job_id: str | None = None,
+        dimensions: tuple[int, int] | None = None,
     ) -> StoredFile:
         stored = StoredFile(
             attachment_id=self.state.snowflakes.next(),
@@ -92,6 +93,7 @@ class Cdn:
             content_type=content_type,
             ephemeral=ephemeral,
             job_id=job_id,
+            dimensions=dimensions or image_size(data),
         )
         self.state.files[stored.attachment_id] = stored
         return stored
@@ -114,9 +116,8 @@ class Cdn:
             "proxy_url": self.url_of(stored, MEDIA_HOST),
             "content_type": stored.content_type,
         }
-        size = image_size(stored.data)
-        if size is not None:
-            payload["width"], payload["height"] = size
+        if stored.dimensions is not None:
+            payload["width"], payload["height"] = stored.dimensions
         if stored.ephemeral:
             payload["ephemeral"] = True
         return payload

@@ -224,6 +224,9 @@ class Simulator:
             lifespan="off",
             ws="websockets-sansio",
             ws_ping_interval=None,
+            # Discord's gateway compresses with zlib-stream and never accepts the
+            # permessage-deflate extension that browser clients offer
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         self._server = _EmbeddedServer(config)

@@ -170,6 +170,7 @@ class StoredFile:
     ephemeral: bool = False
     job_id: str | None = None
     expired: bool = False
+    dimensions: tuple[int, int] | None = None  # width, height; read from the data when None
 
 
 @dataclass(slots=True)

@@ -70,7 +70,7 @@ class Results:
         job.width, job.height = size
         filename = result_filename(user.username, job.final_prompt, job.job_id)
         folder = channel_id or job.channel_id
-        stored = self.cdn.add_file(folder, filename, data, PNG, job_id=job.job_id)
+        stored = self.cdn.add_file(folder, filename, data, PNG, job_id=job.job_id, dimensions=size)
         return self.cdn.attachment(stored)
 
     def rows(self, job: JobRecord, shape: ResultShape) -> list[Json]:

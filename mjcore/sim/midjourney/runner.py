@@ -209,7 +209,8 @@ class JobRunner:
         status = self.results.content(run, f"{percent}%", self.results.mode_text(job))
         changes: Json = {"content": status}
         if force_image or percent >= self.config.first_progress_image_percent:
-            data = preview_image(job.job_id, self.config.progress_preview_side, percent)
+            side = self.config.progress_preview_side
+            data = preview_image(job.job_id, side, percent)
             folder = MJ_APPLICATION_ID if run.progress.ephemeral else job.channel_id
             stored = self.cdn.add_file(
                 folder,
@@ -218,6 +219,7 @@ class JobRunner:
                 WEBP,
                 ephemeral=run.progress.ephemeral,
                 job_id=job.job_id,
+                dimensions=(side, side),
             )
             changes["attachments"] = [self.cdn.attachment(stored)]
         self.bus.edit(run.progress, changes)
