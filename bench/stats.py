@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from mjcore.models import Task
 
@@ -32,21 +32,27 @@ def _overlap(span: tuple[int, int], union: Sequence[tuple[int, int]]) -> int:
     return sum(max(0, min(span[1], end) - max(span[0], start)) for start, end in union)
 
 
-def slot_utilisation(tasks: Iterable[Task], core_size: int) -> tuple[float, float]:
+def slot_utilisation(
+    tasks: Iterable[Task], core_size: int, accepted: Mapping[str, int] | None = None
+) -> tuple[float, float]:
     """Busy slot time / available slot time while work waited, over all accounts.
 
     A slot is busy from a task's ``start_time`` (interaction sent) to its ``finish_time``. An
-    account has a backlog while at least one of its tasks waits (from ``submit_time`` to
-    ``start_time``); all its ``core_size`` slots should be busy then. Returns (utilisation, seconds
-    of backlog summed over accounts). Times are the tasks' own, in milliseconds.
+    account has a backlog while at least one of its tasks waits in its queue: from the moment
+    the task was accepted (``accepted[task id]``, when the submit call returned; ``submit_time``
+    when not given) to ``start_time``; all its ``core_size`` slots should be busy then. Returns
+    (utilisation, seconds of backlog summed over accounts). Times are in milliseconds.
     """
+    accepted = accepted or {}
     by_account: dict[str, list[Task]] = defaultdict(list)
     for task in tasks:
         if task.start_time is not None and task.finish_time is not None:
             by_account[task.account_id or ""].append(task)
     busy = available = 0
     for account_tasks in by_account.values():
-        backlog = _merged((t.submit_time, t.start_time or 0) for t in account_tasks)
+        backlog = _merged(
+            (max(t.submit_time, accepted.get(t.id, 0)), t.start_time or 0) for t in account_tasks
+        )
         available += core_size * sum(end - start for start, end in backlog)
         busy += sum(
             _overlap((t.start_time or 0, t.finish_time or 0), backlog) for t in account_tasks
