@@ -1,13 +1,16 @@
 """Domain objects shared by every part of mjbridge.
 
-Frozen dataclasses (change them with ``dataclasses.replace``) and StrEnums whose values are the
-wire strings of the midjourney-proxy contract.
+Frozen dataclasses (change them with ``dataclasses.replace``; ``Task.evolve`` is the same, faster,
+for the task lifecycle's hot path) and StrEnums whose values are the wire strings of the
+midjourney-proxy contract.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any
 
 
 class TaskStatus(StrEnum):
@@ -141,6 +144,41 @@ class Task:
         """The ``extra`` tuple with ``values`` set (for ``dataclasses.replace``)."""
         kept = tuple((k, v) for k, v in self.extra if k not in values)
         return kept + tuple(values.items())
+
+    if TYPE_CHECKING:
+
+        def evolve(self, **changes: Any) -> Task:
+            """``dataclasses.replace(self, **changes)``, without ``fields()`` or ``__init__``."""
+            ...
+
+
+def compile_evolve(cls: type[Any]) -> Callable[..., Any]:
+    """``replace`` for a frozen, slotted dataclass without ``__post_init__`` or ``init=False``
+    fields, as straight-line code: each slot is written once through its descriptor.
+
+    ``dataclasses.replace`` walks ``fields()``, builds a keyword dict and runs ``__init__``,
+    which sets every field through ``object.__setattr__``; for the 31 fields of a ``Task`` that
+    is most of what a lifecycle step costs. Unknown field names raise ``TypeError`` as there.
+    """
+    names = [f.name for f in fields(cls)]
+    if hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)):
+        raise TypeError(f"{cls.__name__} needs its __init__: use dataclasses.replace")
+    if {"self", "new"} & set(names):
+        raise TypeError(f"{cls.__name__} has a field named like a local of evolve")
+    namespace: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_keep": object()}
+    namespace.update({f"_set_{name}": cls.__dict__[name].__set__ for name in names})
+    lines = [f"def evolve(self, *, {', '.join(f'{name}=_keep' for name in names)}):"]
+    lines.append("    new = _new(_cls)")
+    lines += [f"    _set_{name}(new, self.{name} if {name} is _keep else {name})" for name in names]
+    lines.append("    return new")
+    exec("\n".join(lines), namespace)
+    function: Callable[..., Any] = namespace["evolve"]
+    function.__qualname__ = f"{cls.__qualname__}.evolve"
+    function.__doc__ = "``dataclasses.replace(self, **changes)``, several times faster."
+    return function
+
+
+Task.evolve = compile_evolve(Task)  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True, slots=True)

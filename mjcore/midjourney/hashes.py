@@ -21,6 +21,9 @@ UUID_RE = re.compile(
     r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"(?![0-9a-fA-F])"
 )
+# ``http(s)://<netloc><path>?<query>#<fragment>``: the path of the plain URLs Discord sends,
+# read without the general parser (which ``_path`` falls back to for anything unusual)
+_HTTP_URL_RE = re.compile(r"https?://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)")
 
 
 def find_uuid(text: str) -> str | None:
@@ -37,7 +40,7 @@ def job_id_from_url(url: str) -> str | None:
     """
     if not url:
         return None
-    path = unquote(urlsplit(url).path)
+    path = unquote(_path(url))
     directory, _, filename = path.rpartition("/")
     in_name = UUID_RE.findall(filename)
     if in_name:
@@ -46,3 +49,20 @@ def job_id_from_url(url: str) -> str | None:
     if in_dirs:
         return str(in_dirs[-1]).lower()
     return None
+
+
+def _path(url: str) -> str:
+    """``urlsplit(url).path``; plain ASCII http(s) URLs take a single regex match."""
+    plain = _HTTP_URL_RE.match(url)
+    if plain is not None:
+        netloc = plain["netloc"]
+        if (
+            netloc.isascii()
+            and "[" not in netloc
+            and "]" not in netloc
+            and "\t" not in url  # urlsplit drops tabs and line breaks anywhere in a URL
+            and "\r" not in url
+            and "\n" not in url
+        ):
+            return plain["path"]
+    return urlsplit(url).path

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mjcore.midjourney.bots import MJ_BOT_IDS
 from mjcore.midjourney.hashes import UUID_RE, find_uuid, job_id_from_url
 from mjcore.midjourney.messages import MessageKind, MjMessage
-from mjcore.models import Button, TaskAction
+from mjcore.models import Button, TaskAction, compile_evolve
 
 __all__ = ["ERROR_COLORS", "parse_event"]
 
@@ -106,18 +106,31 @@ _MODE_BY_COMMAND = {"fast": "fast", "relax": "relaxed", "turbo": "turbo"}
 
 # job contents: "**<prompt>** - <rest>", greedy up to the last "** - "
 _JOB_CONTENT_RE = re.compile(r"\*\*(?P<prompt>.*)\*\* - (?P<rest>.*)", re.DOTALL)
+_JOB_CONTENT_MARK = "** - "  # every job content holds it: the regex only runs when it is there
 _MENTION_RE = re.compile(r"<@!?(?P<user>\d+)>")
+_IMAGE_N_PREFIX = "Image #"
 _IMAGE_N_RE = re.compile(r"^Image #(?P<index>\d+)")
 _WORDING_BY_RE = re.compile(r"^(?P<wording>[^<\n]*?)\s*\bby\s*<@!?\d+>")
-_WAITING_RE = re.compile(r"\(Waiting to start\)")
+_WAITING = "(Waiting to start)"
 _PERCENT_RE = re.compile(r"\((?P<pct>\d{1,3})%\)")
 _MODE_RE = re.compile(r"\((?P<mode>fast|relaxed|turbo)(?:,\s*stealth)?\)")
-_STOPPED_RE = re.compile(r"\(Stopped\)")
-_PAUSED_RE = re.compile(r"\(paused\)")
+_STOPPED = "(Stopped)"
+_PAUSED = "(paused)"
+_SEED_MARK = "**Job ID**"
 _SEED_RE = re.compile(
     rf"\*\*Job ID\*\*:\s*(?P<job>{UUID_RE.pattern})\s*\*\*seed\*\*\s*(?P<seed>\d+)"
 )
 _SEED_PROMPT_RE = re.compile(r"^\*\*(?P<prompt>.*?)\*\*\s*\n")
+_INTERACTION_KEYS = ("interaction_metadata", "interaction")
+_INTERACTION_KINDS = {
+    INTERACTION_CREATE: MessageKind.INTERACTION_CREATED,
+    INTERACTION_SUCCESS: MessageKind.INTERACTION_SUCCEEDED,
+    INTERACTION_FAILURE: MessageKind.INTERACTION_FAILED,
+}
+
+# an MjMessage is built once per event: ``_message(_BLANK, **fields)`` writes its slots directly
+_BLANK = MjMessage(MessageKind.NOTICE, "")
+_message_from: Callable[..., MjMessage] = compile_evolve(MjMessage)
 
 
 def parse_event(
@@ -134,26 +147,22 @@ def parse_event(
     bot messages about another user's job (its mention or interaction user) are dropped.
     ``error_colors``: embed colours that mark a failed job.
     """
-    if name in (INTERACTION_CREATE, INTERACTION_SUCCESS, INTERACTION_FAILURE):
+    if name in (MESSAGE_UPDATE, MESSAGE_CREATE):
+        return _bot_message(name, data, bot_ids, self_user_id, error_colors)
+    if name in _INTERACTION_KINDS:
         return _interaction(name, data)
     if name == INTERACTION_MODAL_CREATE:
         return _modal(name, data)
     if name == INTERACTION_IFRAME_MODAL_CREATE:
         return _iframe(name, data)
     if name == MESSAGE_DELETE:
-        return MjMessage(
-            MessageKind.DELETED,
-            name,
+        return _message_from(
+            _BLANK,
+            kind=MessageKind.DELETED,
+            event=name,
             channel_id=_str(data, "channel_id"),
             message_id=_str(data, "id"),
         )
-    if name in (MESSAGE_CREATE, MESSAGE_UPDATE):
-        if not _from_bot(data, bot_ids):
-            return None
-        if self_user_id is not None and _foreign(data, self_user_id):
-            log.debug("message of another user's job skipped [message:%s]", _str(data, "id"))
-            return None
-        return _message(name, data, error_colors)
     return None
 
 
@@ -161,11 +170,7 @@ def parse_event(
 
 
 def _interaction(name: str, data: Mapping[str, Any]) -> MjMessage:
-    kind = {
-        INTERACTION_CREATE: MessageKind.INTERACTION_CREATED,
-        INTERACTION_SUCCESS: MessageKind.INTERACTION_SUCCEEDED,
-        INTERACTION_FAILURE: MessageKind.INTERACTION_FAILED,
-    }[name]
+    kind = _INTERACTION_KINDS[name]
     description = None
     if kind is MessageKind.INTERACTION_FAILED:
         code = data.get("reason_code")
@@ -173,9 +178,10 @@ def _interaction(name: str, data: Mapping[str, Any]) -> MjMessage:
         description = "Discord reported the interaction failed"
         if reason is not None:
             description = f"{description} (code {code}: {reason})"
-    return MjMessage(
-        kind,
-        name,
+    return _message_from(
+        _BLANK,
+        kind=kind,
+        event=name,
         channel_id=_str(data, "channel_id"),
         nonce=_str(data, "nonce"),
         interaction_id=_str(data, "id"),
@@ -222,54 +228,45 @@ def _iframe(name: str, data: Mapping[str, Any]) -> MjMessage:
 # --- messages ------------------------------------------------------------------------------------
 
 
-def _from_bot(data: Mapping[str, Any], bot_ids: frozenset[str]) -> bool:
-    author = _map(data, "author")
-    if author is not None:
-        return _str(author, "id") in bot_ids
-    # partial updates carry no author; the bot's own messages still name its application
-    return _str(data, "application_id") in bot_ids or _str(data, "webhook_id") in bot_ids
-
-
-def _foreign(data: Mapping[str, Any], self_user_id: str) -> bool:
-    """True when the message is about a job of another user (shared channels)."""
-    users: set[str] = set()
-    for key in ("interaction_metadata", "interaction"):
-        holder = _map(data, key)
-        if holder is None:
-            continue
-        user = _map(holder, "user")
-        user_id = _str(user, "id") if user is not None else _str(holder, "user_id")
-        if user_id is not None:
-            users.add(user_id)
-    if users and self_user_id not in users:
-        return True
-    job = _JOB_CONTENT_RE.search(_str(data, "content") or "")
-    if job is None:
-        return False
-    mentioned = {m["user"] for m in _MENTION_RE.finditer(job["rest"])}
-    return bool(mentioned) and self_user_id not in mentioned
-
-
-def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -> MjMessage:
+def _bot_message(
+    name: str,
+    data: Mapping[str, Any],
+    bot_ids: frozenset[str],
+    self_user_id: str | None,
+    error_colors: frozenset[int],
+) -> MjMessage | None:
+    """A MESSAGE_CREATE / MESSAGE_UPDATE of a Midjourney bot; every part is read once."""
+    if not _from_bot(data, bot_ids):
+        return None
+    interaction_id, interaction_name, users = _interaction_facts(data)
     content = _str(data, "content") or ""
+    job = _JOB_CONTENT_RE.search(content) if _JOB_CONTENT_MARK in content else None
+    mention = _MENTION_RE.search(job["rest"]) if job is not None else None
+    if self_user_id is not None and _foreign(users, job, mention, self_user_id):
+        log.debug("message of another user's job skipped [message:%s]", _str(data, "id"))
+        return None
     embed = _first_map(data.get("embeds"))
-    buttons = tuple(_button(c) for c in _components(data.get("components")) if _str(c, "custom_id"))
-    attachment = _first_map(data.get("attachments"))
+    components = data.get("components")
+    buttons = (
+        tuple(_button(c) for c in _components(components) if _str(c, "custom_id"))
+        if components
+        else ()
+    )
+    attachments = _map_list(data.get("attachments"))
+    attachment = attachments[0] if attachments else None
     image = attachment
     if image is None and embed is not None:
         image = _map(embed, "image")
-    interaction_name = _interaction_name(data)
     # the fields every kind shares; the kind and its own fields are added once, at the end
     base: dict[str, Any] = {
-        "kind": MessageKind.NOTICE,
         "event": name,
         "channel_id": _str(data, "channel_id"),
         "message_id": _str(data, "id"),
         "nonce": _str(data, "nonce"),
-        "interaction_id": _interaction_id(data),
+        "interaction_id": interaction_id,
         "interaction_name": interaction_name,
         "referenced_message_id": _reference_id(data),
-        "job_id": _job_id(data, buttons, content, embed),
+        "job_id": _job_id(attachments, embed, buttons, content),
         "image_url": _str(image, "url") if image else None,
         "image_width": _int(image, "width") if image else None,
         "image_height": _int(image, "height") if image else None,
@@ -279,7 +276,7 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
         "title": _str(embed, "title") if embed else None,
         "description": _str(embed, "description") if embed else None,
     }
-    seed = _SEED_RE.search(content)
+    seed = _SEED_RE.search(content) if _SEED_MARK in content else None
     if seed is not None:
         prompt = _SEED_PROMPT_RE.match(content)
         return _build(
@@ -289,9 +286,8 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
             description=seed["seed"],
             prompt=prompt["prompt"] if prompt else None,
         )
-    job = _JOB_CONTENT_RE.search(content)
-    if job is not None and _MENTION_RE.search(job["rest"]) is not None:
-        return _job_message(base, job["prompt"], job["rest"], has_image=attachment is not None)
+    if job is not None and mention is not None:
+        return _job_message(base, job["prompt"], job["rest"], mention, attachment is not None)
     if embed is not None:
         return _embed_message(base, embed, error_colors)
     if content.startswith(_MODE_CHANGED_PREFIXES):
@@ -300,49 +296,96 @@ def _message(name: str, data: Mapping[str, Any], error_colors: frozenset[int]) -
         )
     if content.startswith(_ERROR_CONTENT_PREFIXES):
         return _build(base, kind=MessageKind.ERROR)
-    if not content and (base["flags"] & FLAG_LOADING or base["interaction_id"] is not None):
+    if not content and (base["flags"] & FLAG_LOADING or interaction_id is not None):
         return _build(base, kind=MessageKind.START)
-    return _build(base)
+    return _build(base, kind=MessageKind.NOTICE)
+
+
+def _from_bot(data: Mapping[str, Any], bot_ids: frozenset[str]) -> bool:
+    author = _map(data, "author")
+    if author is not None:
+        return _str(author, "id") in bot_ids
+    # partial updates carry no author; the bot's own messages still name its application
+    return _str(data, "application_id") in bot_ids or _str(data, "webhook_id") in bot_ids
+
+
+def _interaction_facts(data: Mapping[str, Any]) -> tuple[str | None, str | None, list[str]]:
+    """Interaction id and command name (``interaction_metadata`` first, then ``interaction``)
+    and the ids of the users they name."""
+    interaction_id: str | None = None
+    interaction_name: str | None = None
+    users: list[str] = []
+    for key in _INTERACTION_KEYS:
+        holder = _map(data, key)
+        if holder is None:
+            continue
+        if interaction_id is None:
+            interaction_id = _str(holder, "id")
+        if interaction_name is None:
+            interaction_name = _str(holder, "name")
+        user = _map(holder, "user")
+        user_id = _str(user, "id") if user is not None else _str(holder, "user_id")
+        if user_id is not None:
+            users.append(user_id)
+    return interaction_id, interaction_name, users
+
+
+def _foreign(
+    users: list[str], job: re.Match[str] | None, mention: re.Match[str] | None, self_user_id: str
+) -> bool:
+    """True when the message is about a job of another user (shared channels): an interaction
+    user who is not us, or job content that mentions users but not us."""
+    if users and self_user_id not in users:
+        return True
+    if job is None or mention is None:
+        return False
+    if mention["user"] == self_user_id:
+        return False
+    return self_user_id not in {m["user"] for m in _MENTION_RE.finditer(job["rest"])}
 
 
 def _build(base: dict[str, Any], **kind_fields: Any) -> MjMessage:
-    return MjMessage(**{**base, **kind_fields})
+    return _message_from(_BLANK, **{**base, **kind_fields})
 
 
-def _job_message(base: dict[str, Any], prompt: str, rest: str, *, has_image: bool) -> MjMessage:
-    """``**<prompt>** - <rest>``: the job's wording, status, mode and image decide the kind."""
+def _job_message(
+    base: dict[str, Any], prompt: str, rest: str, mention: re.Match[str], has_image: bool
+) -> MjMessage:
+    """``**<prompt>** - <rest>``: the job's wording, status, mode and image decide the kind.
+
+    ``mention`` is the first ``<@user>`` in ``rest``; the status and mode follow it.
+    """
     action: TaskAction | None
     index: int | None = None
-    if image_n := _IMAGE_N_RE.match(rest):
+    if rest.startswith(_IMAGE_N_PREFIX) and (image_n := _IMAGE_N_RE.match(rest)):
         action, index = TaskAction.UPSCALE, int(image_n["index"])
-    elif wording := _WORDING_BY_RE.match(rest):
+    elif "by" in rest and (wording := _WORDING_BY_RE.match(rest)):
         action = _wording_action(wording["wording"])
     elif base["interaction_name"] == "blend":
         action = TaskAction.BLEND
     else:
         action = TaskAction.IMAGINE
-    mention = _MENTION_RE.search(rest)
-    assert mention is not None  # checked by the caller
     tail = rest[mention.end() :]
     mode = _MODE_RE.search(tail)
-    percent = _PERCENT_RE.search(tail)
+    percent = _PERCENT_RE.search(tail) if "%)" in tail else None
     kind = MessageKind.PROGRESS
     progress = int(percent["pct"]) if percent else None
-    if _WAITING_RE.search(tail):
+    if _WAITING in tail:
         kind = MessageKind.START
         if action is TaskAction.IMAGINE and base["interaction_name"] != "imagine":
             # component-triggered jobs (zoom, reroll…) also start with the plain wording
             action = None
     elif percent is not None:
         kind = MessageKind.PROGRESS
-    elif _STOPPED_RE.search(tail):
+    elif _STOPPED in tail:
         kind = MessageKind.ERROR
-    elif _PAUSED_RE.search(tail):
+    elif _PAUSED in tail:
         kind = MessageKind.NOTICE
     elif has_image:
         kind = MessageKind.RESULT
-    return _build(
-        base,
+    return _message_from(
+        _BLANK,
+        **base,
         kind=kind,
         action=action,
         index=index,
@@ -411,35 +454,19 @@ def _footer_prompt(footer: str) -> str | None:
 # --- fields --------------------------------------------------------------------------------------
 
 
-def _interaction_id(data: Mapping[str, Any]) -> str | None:
-    for key in ("interaction_metadata", "interaction"):
-        holder = _map(data, key)
-        if holder is not None and (found := _str(holder, "id")) is not None:
-            return found
-    return None
-
-
-def _interaction_name(data: Mapping[str, Any]) -> str | None:
-    for key in ("interaction_metadata", "interaction"):
-        holder = _map(data, key)
-        if holder is not None and (found := _str(holder, "name")) is not None:
-            return found
-    return None
-
-
 def _reference_id(data: Mapping[str, Any]) -> str | None:
     reference = _map(data, "message_reference")
     return _str(reference, "message_id") if reference is not None else None
 
 
 def _job_id(
-    data: Mapping[str, Any],
+    attachments: list[Mapping[str, Any]],
+    embed: Mapping[str, Any] | None,
     buttons: Sequence[Button],
     content: str,
-    embed: Mapping[str, Any] | None,
 ) -> str | None:
     """Attachments first (their file names), then button custom ids, then any uuid in the text."""
-    for attachment in _maps(data.get("attachments")):
+    for attachment in attachments:
         for key in ("url", "filename", "proxy_url"):
             found = job_id_from_url(_str(attachment, key) or "")
             if found is not None:
@@ -473,14 +500,16 @@ def _button(component: Mapping[str, Any]) -> Button:
     )
 
 
-def _components(raw: object) -> Iterator[Mapping[str, Any]]:
+def _components(raw: object) -> list[Mapping[str, Any]]:
     """Every leaf component, depth first (action rows and v2 containers are flattened)."""
-    for component in _maps(raw):
+    leaves: list[Mapping[str, Any]] = []
+    for component in _map_list(raw):
         children = component.get("components")
         if isinstance(children, list):
-            yield from _components(children)
+            leaves += _components(children)
         else:
-            yield component
+            leaves.append(component)
+    return leaves
 
 
 # --- typed access to raw JSON --------------------------------------------------------------------
@@ -488,6 +517,8 @@ def _components(raw: object) -> Iterator[Mapping[str, Any]]:
 
 def _str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
+    if value is None or type(value) is str:  # the usual cases first
+        return value
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -506,12 +537,17 @@ def _map(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     return value if type(value) is dict or isinstance(value, Mapping) else None
 
 
-def _maps(raw: object) -> Iterator[Mapping[str, Any]]:
-    if isinstance(raw, list):
-        for item in raw:
-            if type(item) is dict or isinstance(item, Mapping):
-                yield item
+def _map_list(raw: object) -> list[Mapping[str, Any]]:
+    """The mappings in a JSON list (anything else in it, or a non-list, is ignored)."""
+    if not raw or not isinstance(raw, list):
+        return []
+    return [item for item in raw if type(item) is dict or isinstance(item, Mapping)]
 
 
 def _first_map(raw: object) -> Mapping[str, Any] | None:
-    return next(_maps(raw), None)
+    if not raw or not isinstance(raw, list):
+        return None
+    for item in raw:
+        if type(item) is dict or isinstance(item, Mapping):
+            return item
+    return None
