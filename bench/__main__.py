@@ -1,7 +1,9 @@
 """``python -m bench [NAME ...] [--quick] [--no-record] [--profile]``: run benchmarks.
 
 Prints the results table and appends it, dated and with the machine's description, to
-``bench/RESULTS.md`` (unless ``--no-record``). Names: see ``bench.BENCHMARKS``.
+``bench/RESULTS.md`` (unless ``--no-record``). Names: see ``bench.BENCHMARKS``. Benchmarks that run
+the product in this process run it as ``mjbridge serve`` does: on the same event loop (uvloop when
+installed) with the imported objects frozen out of the garbage collector's sight.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bench.machine import commit, describe
 from bench.paths import WORK_ROOT
 from bench.report import Figure, append_results, section, table
 from bench.stack import configure_logging
+from bot.cli import freeze_imported_objects, loop_factory
 
 KEPT_RUNS = 5
 
@@ -73,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     machine = f"{describe()}; load average {load:.2f} at start"
     _write(f"mjbridge benchmarks: {', '.join(names)} ({'quick' if args.quick else 'full'})")
     _write(f"machine: {machine}\nwork dir: {workdir}\n")
-    figures = asyncio.run(_run_all(names, quick=args.quick, profile=args.profile, workdir=workdir))
+    freeze_imported_objects()
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        figures = runner.run(
+            _run_all(names, quick=args.quick, profile=args.profile, workdir=workdir)
+        )
     mode = ("quick" if args.quick else "full") + ("" if names == list(BENCHMARKS) else " partial")
     text = section(figures, machine=machine, mode=mode, commit=commit())
     _write(text)
