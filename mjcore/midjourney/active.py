@@ -42,10 +42,14 @@ class ActiveTasks:
     # --- dict interface -------------------------------------------------------------------
     def __setitem__(self, task_id: str, task: Task) -> None:
         old = self._tasks.get(task_id)
-        if old is not None:
-            self._unindex(old)
         self._tasks[task_id] = task
-        self._index(task)
+        if old is None:
+            self._index(task)
+        elif old.id != task.id or old.referenced_message_id != task.referenced_message_id:
+            self._unindex(old)
+            self._index(task)
+        else:  # a new version of the same task: only the keys it changed move
+            self._reindex(old, task)
 
     def __getitem__(self, task_id: str) -> Task:
         return self._tasks[task_id]
@@ -108,6 +112,21 @@ class ActiveTasks:
                 index.setdefault(key, task.id)
         if task.referenced_message_id is not None:
             self._by_parent.setdefault(task.referenced_message_id, set()).add(task.id)
+
+    def _reindex(self, old: Task, new: Task) -> None:
+        """``_unindex(old)`` then ``_index(new)`` for two versions of one task (same id and
+        parent, which stays in its set): only keys that changed are removed."""
+        task_id = new.id
+        for index, before, after in (
+            (self._by_nonce, old.nonce, new.nonce),
+            (self._by_interaction, old.interaction_id, new.interaction_id),
+            (self._by_progress, old.progress_message_id, new.progress_message_id),
+            (self._by_hash, old.message_hash, new.message_hash),
+        ):
+            if before is not None and before != after and index.get(before) == task_id:
+                del index[before]
+            if after is not None:
+                index.setdefault(after, task_id)
 
     def _unindex(self, task: Task) -> None:
         for index, key in self._pairs(task):

@@ -128,9 +128,12 @@ _INTERACTION_KINDS = {
     INTERACTION_FAILURE: MessageKind.INTERACTION_FAILED,
 }
 
-# an MjMessage is built once per event: ``_message(_BLANK, **fields)`` writes its slots directly
+# an MjMessage is built once per event: ``_message_from(_BLANK, **fields)`` writes its slots
+# directly (``Button``s likewise), which costs a fraction of the frozen dataclass ``__init__``
 _BLANK = MjMessage(MessageKind.NOTICE, "")
 _message_from: Callable[..., MjMessage] = compile_evolve(MjMessage)
+_BLANK_BUTTON = Button("")
+_button_from: Callable[..., Button] = compile_evolve(Button)
 
 
 def parse_event(
@@ -193,6 +196,7 @@ def _modal(name: str, data: Mapping[str, Any]) -> MjMessage:
     """A modal opened: text inputs become ``buttons`` (type 4), the prefilled text ``prompt``."""
     inputs = [c for c in _components(data.get("components")) if _str(c, "custom_id")]
     prompt = next((_str(c, "value") for c in inputs if _str(c, "value") is not None), None)
+    buttons = _buttons(data.get("components"))
     return MjMessage(
         MessageKind.MODAL_OPENED,
         name,
@@ -200,7 +204,7 @@ def _modal(name: str, data: Mapping[str, Any]) -> MjMessage:
         nonce=_str(data, "nonce"),
         interaction_id=_str(data, "id"),
         prompt=prompt,
-        buttons=tuple(_button(c) for c in inputs),
+        buttons=buttons,
         title=_str(data, "title"),
         custom_id=_str(data, "custom_id"),
     )
@@ -238,20 +242,16 @@ def _bot_message(
     """A MESSAGE_CREATE / MESSAGE_UPDATE of a Midjourney bot; every part is read once."""
     if not _from_bot(data, bot_ids):
         return None
-    interaction_id, interaction_name, users = _interaction_facts(data)
+    interaction_id, interaction_name, others = _interaction_facts(data, self_user_id)
     content = _str(data, "content") or ""
     job = _JOB_CONTENT_RE.search(content) if _JOB_CONTENT_MARK in content else None
     mention = _MENTION_RE.search(job["rest"]) if job is not None else None
-    if self_user_id is not None and _foreign(users, job, mention, self_user_id):
+    if self_user_id is not None and _foreign(others, job, mention, self_user_id):
         log.debug("message of another user's job skipped [message:%s]", _str(data, "id"))
         return None
     embed = _first_map(data.get("embeds"))
     components = data.get("components")
-    buttons = (
-        tuple(_button(c) for c in _components(components) if _str(c, "custom_id"))
-        if components
-        else ()
-    )
+    buttons = _buttons(components) if components else ()
     attachments = _map_list(data.get("attachments"))
     attachment = attachments[0] if attachments else None
     image = attachment
@@ -309,12 +309,14 @@ def _from_bot(data: Mapping[str, Any], bot_ids: frozenset[str]) -> bool:
     return _str(data, "application_id") in bot_ids or _str(data, "webhook_id") in bot_ids
 
 
-def _interaction_facts(data: Mapping[str, Any]) -> tuple[str | None, str | None, list[str]]:
-    """Interaction id and command name (``interaction_metadata`` first, then ``interaction``)
-    and the ids of the users they name."""
+def _interaction_facts(
+    data: Mapping[str, Any], self_user_id: str | None
+) -> tuple[str | None, str | None, bool]:
+    """Interaction id and command name (``interaction_metadata`` first, then ``interaction``),
+    and whether they name users none of whom is ``self_user_id`` (another user's job)."""
     interaction_id: str | None = None
     interaction_name: str | None = None
-    users: list[str] = []
+    names_us = names_others = False
     for key in _INTERACTION_KEYS:
         holder = _map(data, key)
         if holder is None:
@@ -323,19 +325,24 @@ def _interaction_facts(data: Mapping[str, Any]) -> tuple[str | None, str | None,
             interaction_id = _str(holder, "id")
         if interaction_name is None:
             interaction_name = _str(holder, "name")
-        user = _map(holder, "user")
-        user_id = _str(user, "id") if user is not None else _str(holder, "user_id")
-        if user_id is not None:
-            users.append(user_id)
-    return interaction_id, interaction_name, users
+        if self_user_id is not None and not names_us:
+            user = _map(holder, "user")
+            user_id = _str(user, "id") if user is not None else _str(holder, "user_id")
+            if user_id == self_user_id:
+                names_us = True
+            elif user_id is not None:
+                names_others = True
+        if names_us and interaction_id is not None and interaction_name is not None:
+            break  # nothing left to learn
+    return interaction_id, interaction_name, names_others and not names_us
 
 
 def _foreign(
-    users: list[str], job: re.Match[str] | None, mention: re.Match[str] | None, self_user_id: str
+    others: bool, job: re.Match[str] | None, mention: re.Match[str] | None, self_user_id: str
 ) -> bool:
-    """True when the message is about a job of another user (shared channels): an interaction
-    user who is not us, or job content that mentions users but not us."""
-    if users and self_user_id not in users:
+    """True when the message is about a job of another user (shared channels): interaction
+    users who are not us (``others``), or job content that mentions users but not us."""
+    if others:
         return True
     if job is None or mention is None:
         return False
@@ -489,14 +496,37 @@ def _job_id(
     return None
 
 
-def _button(component: Mapping[str, Any]) -> Button:
+def _buttons(components: object) -> tuple[Button, ...]:
+    """The leaf components that have a ``custom_id``, as ``Button``s."""
+    buttons: list[Button] = []
+    for component in _components(components):
+        custom_id = component.get("custom_id")
+        if type(custom_id) is not str:
+            custom_id = _str(component, "custom_id")
+        if custom_id:
+            buttons.append(_button(component, custom_id))
+    return tuple(buttons)
+
+
+def _button(component: Mapping[str, Any], custom_id: str) -> Button:
+    # JSON strings and ints are taken as they are; anything else goes through _str / _int
+    label = component.get("label")
+    if type(label) is not str:
+        label = _str(component, "label") or ""
     emoji = _map(component, "emoji")
-    return Button(
-        custom_id=_str(component, "custom_id") or "",
-        label=_str(component, "label") or "",
+    style = component.get("style")
+    if type(style) is not int:
+        style = _int(component, "style")
+    kind = component.get("type")
+    if type(kind) is not int:
+        kind = _int(component, "type")
+    return _button_from(
+        _BLANK_BUTTON,
+        custom_id=custom_id,
+        label=label,
         emoji=(_str(emoji, "name") or "") if emoji is not None else "",
-        style=_int(component, "style") or BUTTON_STYLE_SECONDARY,
-        type=_int(component, "type") or COMPONENT_BUTTON,
+        style=style or BUTTON_STYLE_SECONDARY,
+        type=kind or COMPONENT_BUTTON,
     )
 
 
