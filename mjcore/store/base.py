@@ -68,6 +68,11 @@ class TaskStore(ABC):
         """Tasks in the order of ``ids``; unknown ids are skipped."""
 
     @abstractmethod
+    async def get_documents(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored documents of these tasks (``codec`` format, UTF-8 JSON) by id; unknown
+        ids are absent. Builds no ``Task``: for readers that render the documents directly."""
+
+    @abstractmethod
     async def list(
         self,
         *,

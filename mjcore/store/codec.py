@@ -5,7 +5,8 @@ A row holds the columns the stores index (id, status, action, account_id, submit
 Fields equal to their model default are left out (smaller rows, faster decoding); decoding
 restores them from the defaults, ignores unknown keys, and so also loads rows written by an older
 or newer version. Changing a default in ``models`` therefore changes the meaning of stored rows:
-``tests/unit/test_task_codec.py`` pins the defaults this format relies on.
+``tests/unit/test_task_codec.py`` pins the defaults this format relies on. ``StoredTask`` types the
+document for readers that render it without building a ``Task`` (``mjcore.contract``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from enum import Enum
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, Required, TypedDict, TypeVar, cast
+
+from pydantic_core import from_json
 
 from mjcore.models import BotType, Button, Task, TaskAction, TaskStatus
 
 _BUTTON_FIELDS = frozenset(f.name for f in fields(Button))
 _TASK_FIELDS = frozenset(f.name for f in fields(Task))
 _E = TypeVar("_E", bound=Enum)
+# The parser caches only keys: values are mostly unique, caching them churns the cache.
+_CACHED_STRINGS: Final = "keys"
 
 
 class TaskRow(NamedTuple):
@@ -32,6 +37,59 @@ class TaskRow(NamedTuple):
     account_id: str | None
     submit_time: int
     data: str
+
+
+class StoredButton(TypedDict, total=False):
+    """A button in a stored document; absent keys hold the ``Button`` defaults."""
+
+    custom_id: Required[str]
+    label: str
+    emoji: str
+    style: int
+    type: int
+
+
+class StoredTask(TypedDict, total=False):
+    """The stored JSON document of a task; absent keys hold the ``Task`` defaults.
+
+    Enums are their values, ``extra`` is a list of ``[key, value]`` pairs. Keys written by another
+    version may also appear; readers ignore them.
+    """
+
+    id: Required[str]
+    action: Required[str]
+    status: str
+    prompt: str
+    prompt_en: str
+    description: str
+    state: str | None
+    submit_time: int
+    start_time: int | None
+    finish_time: int | None
+    image_url: str | None
+    progress: str
+    fail_reason: str | None
+    buttons: list[StoredButton]
+    bot_type: str
+    account_id: str | None
+    notify_hook: str | None
+    nonce: str | None
+    interaction_id: str | None
+    progress_message_id: str | None
+    message_id: str | None
+    message_hash: str | None
+    message_flags: int
+    message_content: str | None
+    final_prompt: str | None
+    parent_id: str | None
+    custom_id: str | None
+    index: int | None
+    referenced_message_id: str | None
+    discord_image_url: str | None
+    image_width: int | None
+    image_height: int | None
+    image_urls: list[str]
+    extra: list[list[str]]
 
 
 def _defaults(cls: type[Any]) -> tuple[tuple[str, object], ...]:
@@ -132,11 +190,19 @@ def task_to_json(task: Task) -> str:
     return json.dumps(task_to_dict(task), ensure_ascii=False, separators=(",", ":"))
 
 
-def task_from_json(data: str) -> Task:
-    raw = json.loads(data)
+def document_from_json(data: str | bytes) -> StoredTask:
+    """Parse a stored document (``ValueError`` when it is not a JSON object)."""
+    try:
+        raw = from_json(data, cache_strings=_CACHED_STRINGS)
+    except ValueError:  # what the fast parser refuses (lone surrogate escapes) or bad JSON
+        raw = json.loads(data)
     if not isinstance(raw, dict):
         raise ValueError("stored task must be a JSON object")
-    return task_from_dict(raw)
+    return cast(StoredTask, raw)  # its keys are checked by the readers
+
+
+def task_from_json(data: str) -> Task:
+    return task_from_dict(document_from_json(data))
 
 
 def task_to_row(task: Task) -> TaskRow:

@@ -16,6 +16,7 @@ from mjcore.store.base import (
     TaskStore,
     check_page,
 )
+from mjcore.store.codec import task_to_json
 
 
 class MemoryTaskStore(TaskStore):
@@ -40,6 +41,9 @@ class MemoryTaskStore(TaskStore):
 
     async def get_many(self, ids: Sequence[str]) -> builtins.list[Task]:
         return [self._tasks[i] for i in ids if i in self._tasks]
+
+    async def get_documents(self, ids: Sequence[str]) -> dict[str, bytes]:
+        return {i: task_to_json(self._tasks[i]).encode() for i in ids if i in self._tasks}
 
     async def list(
         self,

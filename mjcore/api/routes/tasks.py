@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse, Response
 
-from mjcore.api.deps import EngineDep, task_response, tasks_response
+from mjcore.api.deps import EngineDep, task_response, tasks_by_ids_response, tasks_response
 from mjcore.api.errors import error_body
 from mjcore.api.responses import ErrorResponse, SubmitResponse, TaskModel
 from mjcore.api.schemas import IdsRequest
@@ -56,7 +56,7 @@ async def fetch_answer(engine: Engine, task_id: str) -> Response:
     summary="The tasks with the given ids, in that order; unknown ids are left out",
 )
 async def list_by_condition(body: IdsBody, engine: EngineDep) -> Response:
-    return tasks_response(engine, await engine.get_many(body.ids))
+    return await tasks_by_ids_response(engine, body.ids)
 
 
 @router.post(
