@@ -196,7 +196,7 @@ def _modal(name: str, data: Mapping[str, Any]) -> MjMessage:
     """A modal opened: text inputs become ``buttons`` (type 4), the prefilled text ``prompt``."""
     inputs = [c for c in _components(data.get("components")) if _str(c, "custom_id")]
     prompt = next((_str(c, "value") for c in inputs if _str(c, "value") is not None), None)
-    buttons = _buttons(data.get("components"))
+    buttons = tuple(_button(c, _str(c, "custom_id") or "") for c in inputs)
     return MjMessage(
         MessageKind.MODAL_OPENED,
         name,
