@@ -65,4 +65,7 @@ def _path(url: str) -> str:
             and "\n" not in url
         ):
             return plain["path"]
-    return urlsplit(url).path
+    try:
+        return urlsplit(url).path
+    except ValueError:  # e.g. an unbalanced "[" in the host: a URL that names nothing
+        return ""

@@ -50,3 +50,7 @@ def test_job_id_from_url(url: str, job_id: str | None) -> None:
 
 def test_upper_case_uuids_come_back_lower_case() -> None:
     assert job_id_from_url(f"https://cdn.discordapp.com/a/{U.upper()}.png") == U
+
+
+def test_malformed_url_names_no_job() -> None:
+    assert job_id_from_url(f"https://[bad/{U}.png") is None
