@@ -201,7 +201,7 @@ def document_from_json(data: str | bytes) -> StoredTask:
     return cast(StoredTask, raw)  # its keys are checked by the readers
 
 
-def task_from_json(data: str) -> Task:
+def task_from_json(data: str | bytes) -> Task:
     return task_from_dict(document_from_json(data))
 
 
