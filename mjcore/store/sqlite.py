@@ -102,6 +102,8 @@ ON CONFLICT (id) DO UPDATE SET
     data = excluded.data
 """
 _NEWEST_FIRST = "ORDER BY submit_time DESC, id DESC"
+# The document as its stored UTF-8 bytes: the JSON parser reads them without a decoded str between.
+_DATA = "CAST(data AS BLOB)"
 
 
 def _marks(count: int) -> str:
@@ -213,14 +215,14 @@ class SqliteTaskStore(TaskStore):
             await db.executemany(_UPSERT_TASK, rows)
 
     async def get(self, task_id: str) -> Task | None:
-        row = await self.fetchone("SELECT data FROM tasks WHERE id = ?", (task_id,))
+        row = await self.fetchone(f"SELECT {_DATA} FROM tasks WHERE id = ?", (task_id,))
         return None if row is None else task_from_json(row[0])
 
     async def get_many(self, ids: Sequence[str]) -> builtins.list[Task]:
         found: dict[str, Task] = {}
         for chunk in _chunks(ids, MAX_IDS_PER_QUERY):
             rows = await self.fetchall(
-                f"SELECT data FROM tasks WHERE id IN ({_marks(len(chunk))})", chunk
+                f"SELECT {_DATA} FROM tasks WHERE id IN ({_marks(len(chunk))})", chunk
             )
             for (data,) in rows:
                 task = task_from_json(data)
@@ -231,8 +233,7 @@ class SqliteTaskStore(TaskStore):
         found: dict[str, bytes] = {}
         for chunk in _chunks(ids, MAX_IDS_PER_QUERY):
             rows = await self.fetchall(
-                # as BLOB: the UTF-8 bytes as stored, no decoding into str and back for the parser
-                f"SELECT id, CAST(data AS BLOB) FROM tasks WHERE id IN ({_marks(len(chunk))})",
+                f"SELECT id, {_DATA} FROM tasks WHERE id IN ({_marks(len(chunk))})",
                 chunk,
             )
             found.update(rows)
@@ -274,7 +275,7 @@ class SqliteTaskStore(TaskStore):
         values = sorted(s.value for s in UNFINISHED_STATUSES)
         rows = await self.fetchall(
             # without the hint the planner walks the whole submit_time index to avoid a sort
-            f"SELECT data FROM tasks INDEXED BY ix_tasks_status"
+            f"SELECT {_DATA} FROM tasks INDEXED BY ix_tasks_status"
             f" WHERE status IN ({_marks(len(values))}) ORDER BY submit_time, id",
             values,
         )
