@@ -6,10 +6,11 @@ client asks, one request at a time: ``/mj/task/list-by-condition`` for 100 rando
 The file is read once first, so the OS page cache holds it (random ids on a cold 3 GB file
 would measure the disk instead).
 
-The client is not the product: it writes prepared requests on one keep-alive connection and
-reads the answers with ``bench.rawhttp``, and checks each answer after its time is taken.
-(httpx spends about 1 ms of CPU per request, and parsing a 220 KB answer about 2 ms more;
-until 2026-11-21 both were inside the measured time.)
+The client is not the product, so it is kept cheap: it writes prepared requests on one keep-alive
+connection, reads the answers with ``bench.rawhttp`` and checks each answer (all ids, in order; a
+full page) after its time is taken. Until 2026-11-21 the times included an httpx client and the
+parsing of each 220 KB answer: on this machine httpx added 1.7-2.5 ms to a list-by-condition
+request and the parsing 1.1-1.6 ms more, so figures before that date are not comparable.
 """
 
 from __future__ import annotations
