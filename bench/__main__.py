@@ -22,7 +22,8 @@ from bench.machine import commit, describe
 from bench.paths import WORK_ROOT
 from bench.report import Figure, append_results, section, table
 from bench.stack import configure_logging
-from bot.cli import freeze_imported_objects, loop_factory
+from bot.cli import loop_factory
+from bot.collector import freeze_imported_objects
 
 KEPT_RUNS = 5
 

@@ -24,13 +24,14 @@ import httpx
 import uvicorn
 
 from bench.procs import Json
+from bot.collector import freeze_startup_objects
 from mjcore import redact
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
 from mjcore.api.compat import CompatOptions, CompatWatcher
 from mjcore.banned import BannedWords
 from mjcore.engine import Engine, EngineOptions
-from mjcore.media import ImageStore
+from mjcore.media import ImageStore, cdn_client
 from mjcore.models import AccountConfig
 from mjcore.notify import Notifier
 from mjcore.store.sqlite import SqliteTaskStore
@@ -147,13 +148,14 @@ async def product(
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=httpx.Timeout(HTTP_TIMEOUT_SECONDS))
         )
+        cdn = await stack.enter_async_context(cdn_client())
         store = await stack.enter_async_context(SqliteTaskStore(workdir / "mjbridge.db"))
         notifier = await stack.enter_async_context(Notifier(store.outbox(), http))
         engine = Engine(
             store=store,
             accounts=accounts,
             endpoints=ends,
-            images=ImageStore(workdir / "images", http, cdn_base=ends.cdn),
+            images=ImageStore(workdir / "images", cdn, cdn_base=ends.cdn),
             banned=BannedWords.load(None),
             notifier=notifier,
             options=EngineOptions(public_url="http://127.0.0.1:8080"),
@@ -163,6 +165,7 @@ async def product(
         compat = CompatOptions()
         await stack.enter_async_context(CompatWatcher(engine, options=compat, http=http))
         url = await stack.enter_async_context(serve_app(create_app(engine, compat=compat)))
+        freeze_startup_objects()
         yield Product(engine=engine, store=store, http=http, url=url)
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from bot.collector import freeze_startup_objects
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
 from mjcore.api.compat import CompatOptions, CompatWatcher
 from mjcore.banned import BannedWords
 from mjcore.config import Settings
 from mjcore.engine import Engine, EngineOptions
-from mjcore.media import ImageStore
+from mjcore.media import ImageStore, cdn_client
 from mjcore.models import AccountConfig
 from mjcore.notify import Notifier
 from mjcore.redact import secret_filter
@@ -101,13 +102,14 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
         http = await stack.enter_async_context(
             httpx.AsyncClient(proxy=endpoints.proxy, timeout=httpx.Timeout(30.0))
         )
+        cdn = await stack.enter_async_context(cdn_client(endpoints.proxy))
         store = await stack.enter_async_context(open_store(settings.store, data_dir=data_dir))
         notifier = await stack.enter_async_context(Notifier(store.outbox(), http))
         engine = Engine(
             store=store,
             accounts=accounts,
             endpoints=endpoints,
-            images=ImageStore(data_dir / "images", http, cdn_base=endpoints.cdn),
+            images=ImageStore(data_dir / "images", cdn, cdn_base=endpoints.cdn),
             translator=translator_for(settings, http),
             banned=BannedWords.load(
                 Path(settings.banned_words_file) if settings.banned_words_file else None
@@ -128,6 +130,7 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
             app, host=settings.host, port=settings.port, log_config=None, lifespan="off"
         )
         server = uvicorn.Server(config)
+        freeze_startup_objects()
         log.info("REST API on http://%s:%d (docs at /mj/docs)", settings.host, settings.port)
         async with asyncio.TaskGroup() as tg:
             fronts: list[asyncio.Task[None]] = []

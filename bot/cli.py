@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import sys
 from collections.abc import Callable
 
+from bot.collector import freeze_imported_objects
 from mjcore import redact
 
 ACCESS_LOGGER = "uvicorn.access"
@@ -60,13 +60,6 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
         return None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
-
-
-def freeze_imported_objects() -> None:
-    """Move everything the imports made out of the garbage collector's sight: they live as
-    long as the process, and a full collection no longer walks them (shorter pauses)."""
-    gc.collect()
-    gc.freeze()
 
 
 def quiet_access_log(level: int) -> None:

@@ -48,6 +48,28 @@ def sniff_content_type(data: bytes) -> str:
 
 
 MAX_CONCURRENT_DOWNLOADS = 4
+CDN_TIMEOUT_SECONDS = 60.0
+
+
+def cdn_client(proxy: str | None = None) -> httpx.AsyncClient:
+    """The HTTP client for ``ImageStore``'s copies: as many connections as copies at once.
+
+    A pool larger than its use keeps idle connections, and httpcore checks every one of them on
+    each request; a client of its own also keeps copies from queueing behind other traffic.
+    """
+    size = MAX_CONCURRENT_DOWNLOADS
+    return httpx.AsyncClient(
+        proxy=proxy,
+        timeout=httpx.Timeout(CDN_TIMEOUT_SECONDS),
+        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` next to ``path`` and move it in place: readers never see half a file."""
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 class ImageStore:
@@ -81,25 +103,24 @@ class ImageStore:
     async def ensure(self, task_id: str, discord_url: str) -> Path:
         """The local copy of the task's image, downloading it the first time."""
         path = self.path_for(task_id)
-        if path.exists():
-            return path
         lock = self._locks.setdefault(task_id, asyncio.Lock())
-        async with lock:
-            if path.exists():
-                return path
-            async with self._downloads:
-                data = await self._download(task_id, discord_url)
-            tmp = path.with_suffix(".part")
-            await asyncio.to_thread(tmp.write_bytes, data)
-            await asyncio.to_thread(tmp.replace, path)
-            log.info("image stored [task:%s bytes:%d]", task_id, len(data))
-        self._locks.pop(task_id, None)
+        try:
+            async with lock:
+                if path.exists():
+                    return path
+                async with self._downloads:
+                    data = await self._download(task_id, discord_url)
+                await asyncio.to_thread(_write_atomically, path, data)
+                log.info("image stored [task:%s bytes:%d]", task_id, len(data))
+        finally:
+            if self._locks.get(task_id) is lock and not lock.locked():
+                del self._locks[task_id]
         return path
 
     async def _download(self, task_id: str, discord_url: str) -> bytes:
         url = self.cdn_url(discord_url)
         try:
-            response = await self._client.get(url, timeout=60.0)
+            response = await self._client.get(url, timeout=CDN_TIMEOUT_SECONDS)
         except httpx.HTTPError as exc:
             raise DiscordConnectionError(f"image download failed: {exc}", task_id=task_id) from exc
         if response.status_code != httpx.codes.OK:

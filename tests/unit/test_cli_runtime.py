@@ -14,7 +14,8 @@ import uvicorn
 import uvloop
 from fastapi import FastAPI
 
-from bot.cli import ACCESS_LOGGER, freeze_imported_objects, loop_factory, quiet_access_log
+from bot.cli import ACCESS_LOGGER, loop_factory, quiet_access_log
+from bot.collector import FULL_COLLECTION_EVERY, freeze_imported_objects, freeze_startup_objects
 
 START_TIMEOUT = 10.0
 
@@ -102,3 +103,17 @@ def test_imported_objects_are_frozen() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_startup_objects_are_frozen_and_full_collections_spaced() -> None:
+    thresholds = gc.get_threshold()
+    gc.unfreeze()
+    made_at_startup = [[i] for i in range(1000)]  # tracked containers, alive while serving
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() >= len(made_at_startup)
+        assert gc.get_threshold() == (*thresholds[:2], FULL_COLLECTION_EVERY)
+        assert thresholds[2] < FULL_COLLECTION_EVERY
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
