@@ -559,7 +559,10 @@ class AccountRuntime:
                 return
             timeout = self.config.timeout_minutes * 60
             try:
-                await asyncio.wait_for(asyncio.shield(waiter), timeout)
+                # the result wakes this worker on the next loop turn (wait_for + shield took
+                # three): the slot is free from the moment the job's final message was applied
+                async with asyncio.timeout(timeout):
+                    await waiter
             except TimeoutError:
                 minutes = f"{self.config.timeout_minutes:g}"
                 reason = f"timeout: no result after {minutes} minutes"
