@@ -70,6 +70,16 @@ FULL_PERCENT = 100
 _PROMPT_ACTIONS = frozenset({TaskAction.DESCRIBE, TaskAction.SHORTEN})
 _RETRYABLE_ACTIONS = frozenset({TaskAction.IMAGINE, TaskAction.SHORTEN})
 _TRANSIENT = (TelegramNetworkError, TelegramRetryAfter, TelegramServerError)
+
+
+def _final_retry_delay(exc: Exception, attempt: int, step: float) -> float:
+    """No pause after a first network error: most are a kept-alive connection the server had
+    closed, and the next attempt opens a new one. Other failures back off ``step`` per attempt."""
+    if attempt == 1 and isinstance(exc, TelegramNetworkError):
+        return 0.0
+    return step * attempt
+
+
 _GONE_MARKERS = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 View = tuple[str, str | None]  # (text or caption, preview image URL)
@@ -347,7 +357,7 @@ class JobTracker:
                 if attempt == FINAL_ATTEMPTS:
                     await self._deliver_failure_notice(job, task)
                     break
-                await asyncio.sleep(self.options.final_retry * attempt)
+                await asyncio.sleep(_final_retry_delay(exc, attempt, self.options.final_retry))
             except TelegramAPIError as exc:
                 log.warning("final delivery refused [task:%s] %s", task.id, exc)
                 break

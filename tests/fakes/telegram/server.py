@@ -78,6 +78,21 @@ def _chat_id(chat: ChatRef) -> int:
     return chat.id if isinstance(chat, FakeChat) else chat
 
 
+class _DroppedConnection(Response):
+    """Headers promising a body, then the connection closes: the client sees a network error."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": HTTP_OK_FIRST,
+                "headers": [(b"content-length", b"64"), (b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"ok":', "more_body": True})
+        raise ConnectionAbortedError("connection dropped by the test")
+
+
 class FakeTelegram:
     """A stateful, strict fake of the Telegram Bot API served on 127.0.0.1 (port 0).
 
@@ -128,6 +143,8 @@ class FakeTelegram:
             callback_timeout=callback_timeout,
         )
         self.internal_errors: list[str] = []
+        self.dropped: list[str] = []  # methods whose connection was dropped (see drop_next)
+        self._drops: list[tuple[str, str]] = []  # (method, text its media or caption holds)
         self._port: int | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
@@ -222,6 +239,11 @@ class FakeTelegram:
             params = await _read_params(request)
         except ApiError as exc:
             return JSONResponse(exc.payload(), status_code=exc.error_code)
+        drop = self._drop_for(method, params)
+        if drop is not None:
+            self._drops.remove(drop)
+            self.dropped.append(method)
+            return _DroppedConnection()
         body, status = await self._execute(method, params)
         return JSONResponse(body, status_code=status)
 
@@ -614,6 +636,21 @@ class FakeTelegram:
                     chat_id=_chat_id(chat) if chat is not None else None,
                 )
             )
+
+    def drop_next(self, method: str, *, holding: str = "", times: int = 1) -> None:
+        """Cut the connection of the next ``times`` calls of ``method`` (whose ``media`` or
+        ``caption`` holds ``holding``) halfway through the answer, as a server closing a
+        kept-alive connection does; the method does not run."""
+        self._drops.extend([(method.lower(), holding)] * times)
+
+    def _drop_for(self, method: str, params: Params) -> tuple[str, str] | None:
+        logged = params.logged()  # decoded: JSON parameters may escape non-ASCII text
+        shown = f"{logged.get('media', '')} {logged.get('caption', '')}"
+        for drop in self._drops:
+            name, holding = drop
+            if name == method.lower() and holding in shown:
+                return drop
+        return None
 
     async def wait_for(self, predicate: Callable[[], T], timeout: float = DEFAULT_WAIT) -> T:
         """Wait until ``predicate()`` is truthy (re-checked on every state change); return it."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.integration.telegram.conftest import TgStack
+from dataclasses import replace
+from pathlib import Path
+
+from tests.integration.telegram.conftest import FAST_PROGRESS, TgStack, telegram_stack
 
 
 async def test_failure_after_previews_becomes_a_reason_with_retry_and_refund(tg: TgStack) -> None:
@@ -102,3 +105,19 @@ async def test_telegram_server_errors_do_not_lose_the_final_image(tg: TgStack) -
     assert result.buttons
     failed = [c for c in tg.fake.calls_to("editMessageMedia") if not c.ok]
     assert len(failed) == 3
+
+
+async def test_final_photo_over_a_dropped_connection_is_sent_again_at_once(
+    tmp_path: Path,
+) -> None:
+    async with telegram_stack(tmp_path, start=False) as tg:
+        # a backoff longer than the wait below: only an immediate second attempt can pass
+        tg.options = replace(tg.options, progress=replace(FAST_PROGRESS, final_retry=600.0))
+        await tg.start_bot()
+        alice = tg.fake.user("Alice")
+        chat = tg.fake.private_chat(alice)
+        tg.fake.drop_next("editMessageMedia", holding="✅")  # the final photo, not a preview
+        sent = tg.fake.send_user_message(chat, alice, "a kite")
+        result = await tg.wait_result(chat, reply_to=sent.message_id)
+        assert result.buttons
+        assert tg.fake.dropped == ["editMessageMedia"]
