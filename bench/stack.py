@@ -24,6 +24,7 @@ import httpx
 import uvicorn
 
 from bench.procs import Json
+from bot.cli import quiet_access_log
 from bot.collector import freeze_startup_objects
 from mjcore import redact
 from mjcore.accounts import DiscordEndpoints
@@ -54,6 +55,7 @@ def configure_logging(path: Path, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_access_log(level)
     redact.install(handler)
 
 

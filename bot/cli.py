@@ -14,6 +14,7 @@ from bot.collector import freeze_imported_objects
 from mjcore import redact
 
 ACCESS_LOGGER = "uvicorn.access"
+CLIENT_LOGGERS = ("httpx", "httpcore")  # one INFO line per request sent
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,13 +64,15 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def quiet_access_log(level: int) -> None:
-    """No line per HTTP request when logging above DEBUG: the access logger gets no handler and
-    does not propagate, so the server skips building the line too (uvicorn's ``access_log=False``).
-    """
+    """No line per HTTP request served or sent when logging above DEBUG: the access logger gets
+    no handler and does not propagate, so the server skips building the line too (uvicorn's
+    ``access_log=False``); the HTTP clients' loggers keep only warnings."""
     if level > logging.DEBUG:
         access = logging.getLogger(ACCESS_LOGGER)
         access.handlers = []
         access.propagate = False
+        for name in CLIENT_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

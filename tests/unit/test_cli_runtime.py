@@ -14,7 +14,7 @@ import uvicorn
 import uvloop
 from fastapi import FastAPI
 
-from bot.cli import ACCESS_LOGGER, loop_factory, quiet_access_log
+from bot.cli import ACCESS_LOGGER, CLIENT_LOGGERS, loop_factory, quiet_access_log
 from bot.collector import freeze_imported_objects, freeze_startup_objects
 
 START_TIMEOUT = 10.0
@@ -37,6 +37,9 @@ def logging_state() -> Iterator[logging.Logger]:
     root = logging.getLogger()
     access = logging.getLogger(ACCESS_LOGGER)
     saved = (root.level, access.level, access.propagate, list(access.handlers))
+    clients = {name: logging.getLogger(name).level for name in CLIENT_LOGGERS}
+    for name in CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
     access.setLevel(logging.DEBUG)
     access.propagate = True
     access.handlers = []
@@ -47,6 +50,8 @@ def logging_state() -> Iterator[logging.Logger]:
         access.setLevel(saved[1])
         access.propagate = saved[2]
         access.handlers = saved[3]
+        for name, level in clients.items():
+            logging.getLogger(name).setLevel(level)
 
 
 async def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -72,7 +77,7 @@ async def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRe
         async with asyncio.timeout(START_TIMEOUT):
             await serving
         sock.close()
-    return [r for r in caplog.records if r.name == ACCESS_LOGGER]
+    return [r for r in caplog.records if r.name in (ACCESS_LOGGER, *CLIENT_LOGGERS)]
 
 
 async def test_no_access_line_at_info(
@@ -93,7 +98,10 @@ async def test_access_lines_at_debug(
     assert logging_state.propagate
     with caplog.at_level(logging.DEBUG):
         records = await access_records(caplog)
-    assert [r.getMessage().split('"')[1] for r in records] == ["GET /ping HTTP/1.1"]
+    assert [r.getMessage().split('"')[1] for r in records if r.name == ACCESS_LOGGER] == [
+        "GET /ping HTTP/1.1"
+    ]
+    assert any(r.name == "httpx" and "/ping" in r.getMessage() for r in records)
 
 
 def test_imported_objects_are_frozen() -> None:
