@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import SendChatAction, SendMediaGroup
 from aiogram.methods.base import TelegramType
 
@@ -102,13 +102,26 @@ class _ChatState:
 
 
 class Permit:
-    """One granted slot; ``done()`` moves its time stamp to when the request finished."""
+    """One granted slot; ``done()`` moves its time stamp to when the request finished,
+    ``cancel()`` gives it back (the request never reached Telegram)."""
 
-    __slots__ = ("_stamps", "_windows")
+    __slots__ = ("_counts", "_stamps", "_windows")
 
-    def __init__(self, windows: list[_Window], stamps: list[float]) -> None:
+    def __init__(
+        self, windows: list[_Window], stamps: list[float], counts: list[int] | None = None
+    ) -> None:
         self._windows = windows
         self._stamps = stamps
+        self._counts = counts or [1] * len(windows)
+
+    def cancel(self) -> None:
+        for window, stamp, count in zip(self._windows, self._stamps, self._counts, strict=True):
+            for _ in range(count):
+                with contextlib.suppress(ValueError):
+                    window.stamps.remove(stamp)
+        self._windows = []
+        self._stamps = []
+        self._counts = []
 
     def done(self, now: float) -> None:
         for window, stamp in zip(self._windows, self._stamps, strict=True):
@@ -175,9 +188,10 @@ class FloodLimiter:
     def _record(self, state: _ChatState | None, count: int) -> Permit:
         now = self.now()
         windows = [self._global] if state is None else [self._global, state.window]
-        for window in windows:
-            window.stamps.extend([now] * min(count, window.limit))
-        return Permit(windows, [now] * len(windows))
+        counts = [min(count, window.limit) for window in windows]
+        for window, taken in zip(windows, counts, strict=True):
+            window.stamps.extend([now] * taken)
+        return Permit(windows, [now] * len(windows), counts)
 
     async def acquire(
         self, chat_id: ChatKey | None, *, count: int = 1, background: bool = False
@@ -280,6 +294,12 @@ class FloodControlMiddleware(BaseRequestMiddleware):
                 permit = await self.limiter.acquire(chat_id, count=count)
             try:
                 return await make_request(bot, method)
+            except TelegramNetworkError:
+                # no answer: most often a kept-alive connection the server had closed, so the
+                # request never arrived; its slot is given back for the caller's next attempt
+                if permit is not None:
+                    permit.cancel()
+                raise
             except TelegramRetryAfter as exc:
                 self.limiter.penalize(chat_id, exc.retry_after)
                 attempt += 1

@@ -57,6 +57,23 @@ async def test_private_chats_get_one_message_per_interval_and_429_pauses_a_chat(
     assert limiter.background_allowed(PRIVATE + 1)  # other chats were never paused
 
 
+async def test_a_request_that_never_arrived_gives_its_slot_back() -> None:
+    clock = Clock()
+    limiter = FloodLimiter(FloodPolicy(), clock=clock)
+    permit = await limiter.acquire(PRIVATE)
+    assert not limiter.background_allowed(PRIVATE)
+    permit.cancel()
+    assert limiter.background_allowed(PRIVATE)
+    permit.done(clock.now)  # after cancel, finishing is a no-op
+    assert limiter.background_allowed(PRIVATE)
+    group = await limiter.acquire(GROUP, count=3)
+    group.cancel()
+    for _ in range(15):  # the whole background share is free again
+        assert limiter.background_allowed(GROUP)
+        await limiter.acquire(GROUP)
+    assert not limiter.background_allowed(GROUP)
+
+
 def test_scaled_policy_runs_telegram_time_faster() -> None:
     policy = FloodPolicy().scaled(0.02)
     assert policy.group_window == 60 * 0.02 and policy.group_limit == 20
