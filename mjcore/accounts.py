@@ -21,13 +21,12 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-import httpx
-
 from mjcore import lifecycle
 from mjcore.clock import now_ms, snowflake_ms, utc_day
 from mjcore.discord.gateway import GatewayClient
 from mjcore.discord.rest import DiscordRest
 from mjcore.discord.snowflake import make_nonce
+from mjcore.discord.transport import pooled_client
 from mjcore.errors import (
     CommandVersionError,
     DiscordAuthError,
@@ -145,14 +144,11 @@ class AccountRuntime:
         # each account has its own small connection pool, as one Discord client would: a pool
         # shared by every account grows to many idle connections, and httpcore checks each of
         # them on every request
-        self._http = httpx.AsyncClient(
-            proxy=endpoints.proxy,
+        self._http = pooled_client(
+            connections=config.core_size + _SPARE_CONNECTIONS,
+            timeout=_HTTP_TIMEOUT_SECONDS,
             verify=_tls_context(),
-            timeout=httpx.Timeout(_HTTP_TIMEOUT_SECONDS),
-            limits=httpx.Limits(
-                max_connections=config.core_size + _SPARE_CONNECTIONS,
-                max_keepalive_connections=config.core_size + _SPARE_CONNECTIONS,
-            ),
+            proxy=endpoints.proxy,
         )
         self.rest = DiscordRest(
             self._http,

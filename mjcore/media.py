@@ -19,6 +19,7 @@ import httpx
 from PIL import Image
 
 from mjcore.config import DISCORD_CDN
+from mjcore.discord.transport import pooled_client
 from mjcore.errors import DiscordConnectionError, DiscordHTTPError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,8 @@ def cdn_client(proxy: str | None = None) -> httpx.AsyncClient:
     A pool larger than its use keeps idle connections, and httpcore checks every one of them on
     each request; a client of its own also keeps copies from queueing behind other traffic.
     """
-    size = MAX_CONCURRENT_DOWNLOADS
-    return httpx.AsyncClient(
-        proxy=proxy,
-        timeout=httpx.Timeout(CDN_TIMEOUT_SECONDS),
-        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+    return pooled_client(
+        connections=MAX_CONCURRENT_DOWNLOADS, timeout=CDN_TIMEOUT_SECONDS, proxy=proxy
     )
 
 
