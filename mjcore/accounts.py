@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 _READY_WAIT_SECONDS = 60.0
 _HTTP_TIMEOUT_SECONDS = 30.0
 _SPARE_CONNECTIONS = 3  # beyond one per slot: uploads, modals, commands, reads
-_MODAL_DELAY_SECONDS = 1.2
+_MODAL_DELAY_SECONDS = 1.2  # pause between a modal opening and its submit, as clients do
 _MODE_TIMEOUT_SECONDS = 30.0
 _HISTORY_LIMIT = 100
 _READY = "READY"
@@ -141,9 +141,8 @@ class AccountRuntime:
             account_id=config.id,
             proxy=endpoints.proxy,
         )
-        # each account has its own small connection pool, as one Discord client would: a pool
-        # shared by every account grows to many idle connections, and httpcore checks each of
-        # them on every request
+        # each account has its own small connection pool, as one Discord client would: one
+        # account's slow requests never hold another's, and no pool grows to idle connections
         self._http = pooled_client(
             connections=config.core_size + _SPARE_CONNECTIONS,
             timeout=_HTTP_TIMEOUT_SECONDS,
