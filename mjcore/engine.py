@@ -350,7 +350,7 @@ class Engine:
 
     # ----------------------------------------------------------------- reading
     def live(self, task_id: str) -> Task | None:
-        """The newest version held in memory (running, or changed and not written yet)."""
+        """The newest version held in memory (queued, running, or changed and not written yet)."""
         task = self._unsaved.get(task_id)
         if task is not None:
             return task
