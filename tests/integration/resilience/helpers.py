@@ -14,6 +14,9 @@ from tests.integration.conftest import Stack, fast_sim_config, wait_for_task
 WAIT = 15.0  # upper bound for any single expectation; they normally take a fraction of this
 POLL = 0.01
 HEARTBEAT_MS = 200  # small, so a missing ACK is noticed within half a second
+# the simulator ends a session after this many intervals without a heartbeat: generous, so a
+# loop stalled by a loaded machine is not taken for a dead client (no test here relies on it)
+SESSION_GRACE_INTERVALS = 10.0
 
 
 def gateway_fault_config(**overrides: Any) -> SimConfig:
@@ -22,7 +25,12 @@ def gateway_fault_config(**overrides: Any) -> SimConfig:
     Only for light tests: the simulator shares the event loop with the engine, and a loop stalled
     for two intervals (image generation under heavy load) looks like a zombie connection.
     """
-    return fast_sim_config(heartbeat_interval_ms=HEARTBEAT_MS, **overrides)
+    values: dict[str, Any] = {
+        "heartbeat_interval_ms": HEARTBEAT_MS,
+        "heartbeat_timeout_factor": SESSION_GRACE_INTERVALS,
+        **overrides,
+    }
+    return fast_sim_config(**values)
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
