@@ -364,9 +364,13 @@ class Engine:
         live = self.live(task_id)
         return live if live is not None else await self.store.get(task_id)
 
-    async def get_many(self, ids: Sequence[str]) -> list[Task]:
+    def live_many(self, ids: Sequence[str]) -> tuple[dict[str, Task], list[str]]:
+        """The tasks of ``ids`` held in memory (``live``), and the ids to read from the store."""
         found = {i: t for i in ids if (t := self.live(i)) is not None}
-        missing = [i for i in ids if i not in found]
+        return found, [i for i in ids if i not in found]
+
+    async def get_many(self, ids: Sequence[str]) -> list[Task]:
+        found, missing = self.live_many(ids)
         if missing:
             found.update((t.id, t) for t in await self.store.get_many(missing))
         return [found[i] for i in ids if i in found]

@@ -92,14 +92,7 @@ async def tasks_by_ids_response(engine: Engine, ids: Sequence[str]) -> Response:
     The engine's in-memory version of a task (``Engine.live``) wins; the others are rendered
     from their stored documents, so no ``Task`` is built for them.
     """
-    live: dict[str, Task] = {}
-    missing: list[str] = []
-    for task_id in ids:
-        task = engine.live(task_id)
-        if task is None:
-            missing.append(task_id)
-        else:
-            live[task_id] = task
+    live, missing = engine.live_many(ids)
     stored = await engine.store.get_documents(missing) if missing else {}
     documents: list[dict[str, Any]] = []
     for task_id in ids:
