@@ -6,6 +6,8 @@ import json
 import zlib
 from typing import Any
 
+import orjson
+
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"  # Z_SYNC_FLUSH marker that ends every complete payload
 
 
@@ -16,12 +18,20 @@ class GatewayDecodeError(ValueError):
 def decode_json(data: str | bytes) -> dict[str, Any]:
     """Parse one gateway payload; it must be a JSON object."""
     try:
-        payload = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GatewayDecodeError(f"gateway payload is not JSON: {exc}") from exc
+        payload = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        payload = _strict_fallback(data)
     if not isinstance(payload, dict):
         raise GatewayDecodeError("gateway payload is not a JSON object")
     return payload
+
+
+def _strict_fallback(data: str | bytes) -> Any:
+    """The standard parser, for what orjson refuses but JSON allows (lone surrogate escapes)."""
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GatewayDecodeError(f"gateway payload is not JSON: {exc}") from exc
 
 
 class ZlibStreamDecoder:

@@ -15,17 +15,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from enum import Enum
-from typing import Any, Final, NamedTuple, Required, TypedDict, TypeVar, cast
+from typing import Any, NamedTuple, Required, TypedDict, TypeVar, cast
 
-from pydantic_core import from_json
+import orjson
 
 from mjcore.models import BotType, Button, Task, TaskAction, TaskStatus
 
 _BUTTON_FIELDS = frozenset(f.name for f in fields(Button))
 _TASK_FIELDS = frozenset(f.name for f in fields(Task))
 _E = TypeVar("_E", bound=Enum)
-# The parser caches only keys: values are mostly unique, caching them churns the cache.
-_CACHED_STRINGS: Final = "keys"
 
 
 class TaskRow(NamedTuple):
@@ -193,8 +191,8 @@ def task_to_json(task: Task) -> str:
 def document_from_json(data: str | bytes) -> StoredTask:
     """Parse a stored document (``ValueError`` when it is not a JSON object)."""
     try:
-        raw = from_json(data, cache_strings=_CACHED_STRINGS)
-    except ValueError:  # what the fast parser refuses (lone surrogate escapes) or bad JSON
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:  # bad JSON, or lone surrogate escapes (refused by orjson)
         raw = json.loads(data)
     if not isinstance(raw, dict):
         raise ValueError("stored task must be a JSON object")

@@ -50,3 +50,10 @@ def test_zlib_stream_rejects_garbage() -> None:
 def test_plain_payload_must_be_a_json_object(raw) -> None:
     with pytest.raises(GatewayDecodeError):
         decode_json(raw)
+
+
+def test_payload_with_an_escaped_lone_surrogate_still_decodes() -> None:
+    # valid JSON that orjson refuses: a message whose text ends half way through an emoji
+    raw = '{"op":0,"t":"MESSAGE_CREATE","d":{"content":"cut \\ud83d"}}'
+    assert decode_json(raw) == {"op": 0, "t": "MESSAGE_CREATE", "d": {"content": "cut \ud83d"}}
+    assert decode_json(raw.encode()) == decode_json(raw)
