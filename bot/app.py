@@ -120,6 +120,7 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
                 notify_hook=settings.notify_hook or None,
                 choose_rule=settings.account_choose_rule,
                 auto_appeal=settings.auto_appeal,
+                modal_timeout=settings.modal_timeout,
             ),
         )
         await stack.enter_async_context(engine)

@@ -25,6 +25,7 @@ DISCORD_CDN = "https://cdn.discordapp.com"
 DISCORD_UPLOAD_SERVER = "https://discord-attachments-uploads-prd.storage.googleapis.com"
 DISCORD_SAYS_SERVER = "https://936929561302675456.discordsays.com"
 BAIDU_URL = "https://fanyi-api.baidu.com/api/trans/vip/translate"
+MODAL_TIMEOUT_SECONDS = 600.0  # how long a MODAL task waits for /submit/modal
 
 _WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 _ACCOUNT_KEYS = frozenset(AccountConfig.__dataclass_fields__)
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
         ChooseRule.BEST_WAIT_IDLE, alias="MJ_ACCOUNT_CHOOSE_RULE"
     )
     auto_appeal: bool = Field(False, alias="MJ_AUTO_APPEAL")
+    modal_timeout: float = Field(
+        MODAL_TIMEOUT_SECONDS, alias="MJ_MODAL_TIMEOUT", gt=0, allow_inf_nan=False
+    )
     trigger_callback_url: str = Field("", alias="MJ_TRIGGER_CALLBACK_URL")
     token_image_prefix: str = Field("", alias="MJ_TOKEN_IMAGE_PREFIX")
     token_admin_secret: SecretStr | None = Field(None, alias="MJ_TOKEN_ADMIN_SECRET")

@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -18,7 +19,7 @@ from typing import Any
 
 from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints
 from mjcore.clock import now_ms
-from mjcore.config import account_from_mapping, account_to_mapping
+from mjcore.config import MODAL_TIMEOUT_SECONDS, account_from_mapping, account_to_mapping
 from mjcore.contract import task_json
 from mjcore.errors import (
     MjError,
@@ -80,6 +81,12 @@ class EngineOptions:
     notify_hook: str | None = None
     choose_rule: ChooseRule = ChooseRule.BEST_WAIT_IDLE
     auto_appeal: bool = False
+    # seconds a MODAL task waits for /submit/modal before it fails
+    modal_timeout: float = MODAL_TIMEOUT_SECONDS
+
+    def __post_init__(self) -> None:
+        if not 0 < self.modal_timeout < math.inf:
+            raise ValidationError("modal_timeout must be a positive number of seconds")
 
 
 class Engine:
