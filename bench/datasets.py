@@ -1,8 +1,9 @@
 """Large task stores for the store and memory benchmarks, generated once and kept under /tmp.
 
 Rows are finished tasks shaped like the engine's own (a SUCCESS imagine carries its nine buttons,
-Discord ids and image URL), written with the store's transaction support and ``executemany``
-on its schema. A store counts as complete once its ``bench``/``rows`` key is written.
+Discord ids and image URL), saved in large batches as ``mjbridge serve`` saves them: with the
+stored view of finished tasks for the public URL ``PUBLIC_URL`` (the store benchmark's server
+is given that URL). A store counts as complete once its ``bench``/``rows`` key is written.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from mjcore.api.deps import finished_task_view
+from mjcore.config import DISCORD_CDN
 from mjcore.models import Button, Task, TaskAction, TaskStatus
-from mjcore.store.codec import task_to_row
 from mjcore.store.sqlite import SqliteTaskStore
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,10 @@ SUBMIT_SPACING_MS = 37
 JOB_MS = 45_000
 ACCOUNTS = tuple(str(1_300_000_000_000_000_100 + i) for i in range(20))
 SUBJECTS = ("a lighthouse at dusk", "a paper boat on a pond", "a fox in the snow", "a glass city")
-_INSERT = (
-    "INSERT INTO tasks (id, status, action, account_id, submit_time, data)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
+# The address the stored views link images to; a server given another one renders every row.
+PUBLIC_URL = "http://127.0.0.1:8080"
+# Part of the file name: a store written in an older shape is generated again.
+FORMAT = 2
 _SEED = 20_240_601
 
 
@@ -121,10 +123,10 @@ def _finish(task: Task, status: TaskStatus, **fields: object) -> Task:
     return Task(**values)
 
 
-def _rows(count: int) -> Iterator[tuple[object, ...]]:
+def _tasks(count: int) -> Iterator[Task]:
     rng = random.Random(_SEED)
     for n in range(count):
-        yield tuple(task_to_row(stored_task(n, rng)))
+        yield stored_task(n, rng)
 
 
 async def _complete(path: Path, rows: int) -> bool:
@@ -151,12 +153,12 @@ async def ensure_store(path: Path, rows: int) -> float:
     started = time.monotonic()
     log.info("generating %d stored tasks [path:%s]", rows, path)
     async with SqliteTaskStore(path) as store:
-        source = _rows(rows)
+        await store.use_view(finished_task_view(PUBLIC_URL, DISCORD_CDN))
+        source = _tasks(rows)
         written = 0
         while written < rows:
             batch = [next(source) for _ in range(min(BATCH_ROWS, rows - written))]
-            async with store.transaction() as db:
-                await db.executemany(_INSERT, batch)
+            await store.save_many(batch)
             written += len(batch)
         await store.kv_put(KV_NAMESPACE, KV_ROWS, str(rows))
     return time.monotonic() - started

@@ -30,6 +30,7 @@ from mjcore import redact
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
 from mjcore.api.compat import CompatOptions, CompatWatcher
+from mjcore.api.deps import task_view
 from mjcore.banned import BannedWords
 from mjcore.engine import Engine, EngineOptions
 from mjcore.media import ImageStore, cdn_client
@@ -162,6 +163,7 @@ async def product(
             notifier=notifier,
             options=EngineOptions(public_url="http://127.0.0.1:8080"),
         )
+        await store.use_view(task_view(engine))  # finished tasks kept as API answers
         await stack.enter_async_context(engine)
         await engine.wait_ready(READY_TIMEOUT_SECONDS)
         compat = CompatOptions()
@@ -180,8 +182,11 @@ class Served:
     pid: int
 
 
-def serve_env(workdir: Path, sim: Json, port: int, store: Path, **account: Any) -> dict[str, str]:
-    """Environment for ``mjbridge serve`` against the simulator (nothing inherited from MJ_/TG_)."""
+def serve_env(
+    workdir: Path, sim: Json, port: int, store: Path, public_url: str | None = None, **account: Any
+) -> dict[str, str]:
+    """Environment for ``mjbridge serve`` against the simulator (nothing inherited from MJ_/TG_);
+    without ``public_url`` it links to itself."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN_PREFIXES)}
     base = str(sim["base_url"])
@@ -199,6 +204,8 @@ def serve_env(workdir: Path, sim: Json, port: int, store: Path, **account: Any) 
             "MJ_DISCORD_SAYS_SERVER": base,
         }
     )
+    if public_url is not None:
+        env["MJ_PUBLIC_URL"] = public_url
     return env
 
 
@@ -217,11 +224,17 @@ async def wait_healthy(url: str, accounts: int, timeout: float = READY_TIMEOUT_S
 
 @contextlib.asynccontextmanager
 async def mjbridge_serve(
-    workdir: Path, sim: Json, *, store: Path, log_path: Path, **account: Any
+    workdir: Path,
+    sim: Json,
+    *,
+    store: Path,
+    log_path: Path,
+    public_url: str | None = None,
+    **account: Any,
 ) -> AsyncIterator[Served]:
     """``mjbridge serve`` (``python -m bot.cli serve``) as its own process, ready to use."""
     port = free_port()
-    env = serve_env(workdir, sim, port, store, **account)
+    env = serve_env(workdir, sim, port, store, public_url, **account)
     with log_path.open("ab") as log_file:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.datasets import ensure_store, sample_ids
+from bench.datasets import FORMAT, PUBLIC_URL, ensure_store, sample_ids
 from bench.paths import WORK_ROOT
 from bench.procs import Child
 from bench.rawhttp import REQUEST_TIMEOUT_SECONDS, read_response
@@ -49,7 +49,7 @@ HTTP_OK = 200
 
 
 def store_path(rows: int) -> Path:
-    return WORK_ROOT / "datasets" / f"tasks-{rows}.db"
+    return WORK_ROOT / "datasets" / f"tasks-{rows}-v{FORMAT}.db"
 
 
 def read_through(path: Path) -> None:
@@ -128,7 +128,11 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
     async with (
         Child("bench.simproc", {"accounts": 1}, workdir / "sim.log") as sim,
         mjbridge_serve(
-            workdir / "data", sim.info, store=path, log_path=workdir / "mjbridge-serve.log"
+            workdir / "data",
+            sim.info,
+            store=path,
+            log_path=workdir / "mjbridge-serve.log",
+            public_url=PUBLIC_URL,
         ) as served,
         connect(served.url) as api,
     ):

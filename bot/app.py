@@ -14,6 +14,7 @@ from bot.collector import freeze_startup_objects
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
 from mjcore.api.compat import CompatOptions, CompatWatcher
+from mjcore.api.deps import task_view
 from mjcore.banned import BannedWords
 from mjcore.config import Settings
 from mjcore.engine import Engine, EngineOptions
@@ -123,6 +124,7 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
                 modal_timeout=settings.modal_timeout,
             ),
         )
+        await store.use_view(task_view(engine))  # finished tasks kept as API answers
         await stack.enter_async_context(engine)
         compat = compat_options(settings)
         await stack.enter_async_context(CompatWatcher(engine, options=compat, http=http))

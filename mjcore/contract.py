@@ -31,6 +31,13 @@ def button_json(button: Button) -> dict[str, Any]:
     }
 
 
+def image_url_uses_cdn(task: Task) -> bool:
+    """Whether ``image_url_for`` shows the task's image through the CDN (not our own copy)."""
+    return bool(task.image_url) and not (
+        task.discord_image_url and task.image_url == task.discord_image_url
+    )
+
+
 def image_url_for(task: Task, public_url: str, cdn_base: str = DISCORD_CDN) -> str | None:
     """The URL handed out for the task's image: our durable copy once the task succeeded,
     the (CDN-rewritten) progress preview before."""

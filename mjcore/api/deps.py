@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from mjcore.api.responses import json_bytes, task_document
-from mjcore.contract import stored_task_json, task_json
+from mjcore.contract import image_url_uses_cdn, stored_task_json, task_json
 from mjcore.engine import Engine
-from mjcore.models import Task, TaskAction, TaskStatus
+from mjcore.models import FINAL_STATUSES, Button, Task, TaskAction, TaskStatus
+from mjcore.store import StoredReads, TaskView
 from mjcore.store.codec import StoredTask, document_from_json
 
 JSON_MEDIA_TYPE = "application/json"
@@ -80,6 +81,55 @@ def task_response(engine: Engine, task: Task) -> Response:
     return Response(json_bytes(document), media_type=JSON_MEDIA_TYPE)
 
 
+def task_view(engine: Engine) -> TaskView:
+    """The stored view of the engine's finished tasks (``finished_task_view``)."""
+    return finished_task_view(engine.options.public_url, engine.endpoints.cdn)
+
+
+def finished_task_view(public_url: str, cdn_base: str) -> TaskView:
+    """Finished tasks kept as the bytes ``task_response`` sends for them.
+
+    A finished task's answer depends on the public URL alone, unless its image is shown through
+    the Discord CDN (then on the CDN setting too: such a task gets no view). The key is the
+    answer for a sample task, which shows the public URL: a change of either retires older views.
+    """
+
+    def answer(task: Task) -> bytes:
+        body = task_json(task, public_url=public_url, cdn_base=cdn_base)
+        return json_bytes(as_document(body))
+
+    def render(task: Task) -> bytes | None:
+        if task.status not in FINAL_STATUSES or image_url_uses_cdn(task):
+            return None
+        return answer(task)
+
+    return TaskView(key=answer(_VIEW_SAMPLE).decode(), render=render)
+
+
+_VIEW_SAMPLE = Task(
+    id="1700000000000000001",
+    action=TaskAction.UPSCALE,
+    status=TaskStatus.SUCCESS,
+    prompt="sample",
+    prompt_en="sample",
+    description="/up",
+    state="state",
+    submit_time=1,
+    start_time=2,
+    finish_time=3,
+    image_url="https://cdn.discordapp.com/attachments/1/2/sample.png",
+    discord_image_url="https://cdn.discordapp.com/attachments/1/2/sample.png",
+    image_width=4,
+    image_height=5,
+    progress="100%",
+    buttons=(Button("MJ::JOB::upsample::1::x", emoji="e", label="U1"),),
+    account_id="6",
+    message_id="7",
+    message_hash="x",
+    extra=(("seed", "8"),),
+)
+
+
 def tasks_response(engine: Engine, tasks: Iterable[Task]) -> Response:
     """A list of Task JSON, as ``response_model=list[TaskModel]`` would send it."""
     documents = [as_document(render_task(engine, task)) for task in tasks]
@@ -89,18 +139,19 @@ def tasks_response(engine: Engine, tasks: Iterable[Task]) -> Response:
 async def tasks_by_ids_response(engine: Engine, ids: Sequence[str]) -> Response:
     """``tasks_response`` of the tasks with ``ids``, in that order, unknown ids left out.
 
-    The engine's in-memory version of a task (``Engine.live``) wins; the others are rendered
-    from their stored documents, so no ``Task`` is built for them.
+    The engine's in-memory version of a task (``Engine.live``) wins; the others are sent as
+    their stored view (``task_view``) or rendered from their stored documents, so no ``Task``
+    is built for them.
     """
     live, missing = engine.live_many(ids)
-    stored = await engine.store.get_documents(missing) if missing else {}
-    documents: list[dict[str, Any]] = []
+    views, stored = await engine.store.get_views(missing) if missing else StoredReads({}, {})
+    parts: list[bytes] = []
     for task_id in ids:
         task = live.get(task_id)
         if task is not None:
-            documents.append(as_document(render_task(engine, task)))
-            continue
-        data = stored.get(task_id)
-        if data is not None:
-            documents.append(as_document(render_stored(engine, document_from_json(data))))
-    return Response(json_bytes(documents), media_type=JSON_MEDIA_TYPE)
+            parts.append(json_bytes(as_document(render_task(engine, task))))
+        elif (view := views.get(task_id)) is not None:
+            parts.append(view)
+        elif (data := stored.get(task_id)) is not None:
+            parts.append(json_bytes(as_document(render_stored(engine, document_from_json(data)))))
+    return Response(b"[" + b",".join(parts) + b"]", media_type=JSON_MEDIA_TYPE)

@@ -8,8 +8,10 @@ from mjcore.store.base import (
     UNFINISHED_STATUSES,
     NotifyOutbox,
     OutboxItem,
+    StoredReads,
     StoreError,
     TaskStore,
+    TaskView,
 )
 from mjcore.store.codec import TaskRow, task_from_json, task_from_row, task_to_json, task_to_row
 from mjcore.store.memory import MemoryNotifyOutbox, MemoryTaskStore
@@ -25,8 +27,10 @@ __all__ = [
     "SqliteNotifyOutbox",
     "SqliteTaskStore",
     "StoreError",
+    "StoredReads",
     "TaskRow",
     "TaskStore",
+    "TaskView",
     "open_store",
     "task_from_json",
     "task_from_row",

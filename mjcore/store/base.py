@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 
 from mjcore.errors import MjError
 from mjcore.models import FINAL_STATUSES, Task, TaskAction, TaskStatus
@@ -26,6 +26,26 @@ DEFAULT_PAGE_SIZE = 100
 
 class StoreError(MjError):
     """The store cannot be used (closed, or its schema is newer than this version knows)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    """What a reader sends for a task, kept next to its document so that reads skip rendering.
+
+    ``render`` gives the bytes for a task, or ``None`` when the task gets no stored view.
+    ``key`` names the rendering (its settings and format): a view written under another key
+    is never handed out, so changing either only costs the speed-up for older rows.
+    """
+
+    key: str
+    render: Callable[[Task], bytes | None]
+
+
+class StoredReads(NamedTuple):
+    """What ``TaskStore.get_views`` found: each known id is in exactly one of the two."""
+
+    views: dict[str, bytes]
+    documents: dict[str, bytes]
 
 
 class TaskStore(ABC):
@@ -71,6 +91,15 @@ class TaskStore(ABC):
     async def get_documents(self, ids: Sequence[str]) -> dict[str, bytes]:
         """The stored documents of these tasks (``codec`` format, UTF-8 JSON) by id; unknown
         ids are absent. Builds no ``Task``: for readers that render the documents directly."""
+
+    async def use_view(self, view: TaskView) -> None:
+        """Keep ``view`` of every task saved from now on. Stores without room for views (the
+        in-memory one, which needs no shortcut) ignore it."""
+        return
+
+    async def get_views(self, ids: Sequence[str]) -> StoredReads:
+        """The current view of each task that has one, the stored document of the others."""
+        return StoredReads({}, await self.get_documents(ids))
 
     @abstractmethod
     async def list(

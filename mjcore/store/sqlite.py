@@ -2,10 +2,10 @@
 
 Each write is its own committed transaction, so whatever ``save`` returned from survives a killed
 process (``synchronous=NORMAL`` in WAL mode loses nothing on a process crash; only a power cut
-can drop the last commits). Tasks live in ``tasks`` with indexed columns and a JSON ``data``
-document (see ``codec``); ``kv`` holds small key/value tables; ``notify_outbox`` and
-``notify_delivered`` back :class:`SqliteNotifyOutbox`. ``schema_version`` records which of
-``MIGRATIONS`` ran.
+can drop the last commits). Tasks live in ``tasks`` with indexed columns, a JSON ``data``
+document (see ``codec``) and, for finished tasks, a ready-to-send ``view`` (``use_view``);
+``kv`` holds small key/value tables; ``notify_outbox`` and ``notify_delivered`` back
+:class:`SqliteNotifyOutbox`. ``schema_version`` records which of ``MIGRATIONS`` ran.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import hashlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
@@ -28,8 +29,10 @@ from mjcore.store.base import (
     UNFINISHED_STATUSES,
     NotifyOutbox,
     OutboxItem,
+    StoredReads,
     StoreError,
     TaskStore,
+    TaskView,
     check_page,
 )
 from mjcore.store.codec import task_from_json, task_to_row
@@ -78,6 +81,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
         "CREATE INDEX ix_notify_delivered_at ON notify_delivered (delivered_at)",
     ),
+    (
+        # a finished task's view (``TaskView``) and the generation of the view's key it was
+        # rendered under; NULL for older rows and for tasks without a view
+        "ALTER TABLE tasks ADD COLUMN view_key INTEGER",
+        "ALTER TABLE tasks ADD COLUMN view BLOB",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -92,18 +101,22 @@ _PRAGMAS = (
 )
 
 _UPSERT_TASK = """
-INSERT INTO tasks (id, status, action, account_id, submit_time, data)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO tasks (id, status, action, account_id, submit_time, data, view_key, view)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status,
     action = excluded.action,
     account_id = excluded.account_id,
     submit_time = excluded.submit_time,
-    data = excluded.data
+    data = excluded.data,
+    view_key = excluded.view_key,
+    view = excluded.view
 """
 _NEWEST_FIRST = "ORDER BY submit_time DESC, id DESC"
 # The document as its stored UTF-8 bytes: the JSON parser reads them without a decoded str between.
 _DATA = "CAST(data AS BLOB)"
+# The generations of view keys: key digest -> generation number (``use_view``).
+_VIEW_KEYS = "task_view_keys"
 
 
 def _marks(count: int) -> str:
@@ -123,6 +136,8 @@ class SqliteTaskStore(TaskStore):
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._outbox = SqliteNotifyOutbox(self)
+        self._view: TaskView | None = None
+        self._view_generation = 0
 
     @classmethod
     async def open(cls, path: str | Path) -> Self:
@@ -204,15 +219,60 @@ class SqliteTaskStore(TaskStore):
     # tasks
 
     async def save(self, task: Task) -> None:
-        await self.write(_UPSERT_TASK, task_to_row(task))
+        await self.write(_UPSERT_TASK, self._row(task))
 
     async def save_many(self, tasks: Sequence[Task]) -> None:
         """One transaction, one round trip to the database thread."""
         if not tasks:
             return
-        rows = [task_to_row(task) for task in tasks]
+        rows = [self._row(task) for task in tasks]
         async with self.transaction() as db:
             await db.executemany(_UPSERT_TASK, rows)
+
+    def _row(self, task: Task) -> tuple[Any, ...]:
+        rendered = None if self._view is None else self._view.render(task)
+        generation = None if rendered is None else self._view_generation
+        return (*task_to_row(task), generation, rendered)
+
+    async def use_view(self, view: TaskView) -> None:
+        """Number ``view.key`` (the same key keeps its number across restarts) and render every
+        task saved from now on with it."""
+        digest = hashlib.sha256(view.key.encode()).hexdigest()
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT value FROM kv WHERE namespace = ? AND key = ?", (_VIEW_KEYS, digest)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                async with db.execute(
+                    "SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) + 1 FROM kv"
+                    " WHERE namespace = ?",
+                    (_VIEW_KEYS,),
+                ) as cursor:
+                    (generation,) = await cursor.fetchone() or (1,)
+                await db.execute(
+                    "INSERT INTO kv (namespace, key, value) VALUES (?, ?, ?)",
+                    (_VIEW_KEYS, digest, str(generation)),
+                )
+            else:
+                generation = int(row[0])
+        self._view, self._view_generation = view, int(generation)
+        log.debug("task view in use [path:%s generation:%d]", self.path, generation)
+
+    async def get_views(self, ids: Sequence[str]) -> StoredReads:
+        if self._view is None:
+            return StoredReads({}, await self.get_documents(ids))
+        views: dict[str, bytes] = {}
+        documents: dict[str, bytes] = {}
+        for chunk in _chunks(ids, MAX_IDS_PER_QUERY):
+            rows = await self.fetchall(
+                "SELECT id, view_key IS ?, CASE WHEN view_key IS ? THEN view ELSE"
+                f" {_DATA} END FROM tasks WHERE id IN ({_marks(len(chunk))})",
+                (self._view_generation, self._view_generation, *chunk),
+            )
+            for task_id, is_view, content in rows:
+                (views if is_view else documents)[task_id] = content
+        return StoredReads(views, documents)
 
     async def get(self, task_id: str) -> Task | None:
         row = await self.fetchone(f"SELECT {_DATA} FROM tasks WHERE id = ?", (task_id,))

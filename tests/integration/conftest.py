@@ -14,6 +14,7 @@ import pytest
 
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
+from mjcore.api.deps import task_view
 from mjcore.engine import Engine, EngineOptions
 from mjcore.media import ImageStore, InputFiles
 from mjcore.models import AccountConfig, Task
@@ -105,6 +106,7 @@ async def running_stack(
             notifier=notifier,
             options=engine_options or EngineOptions(public_url="http://mjbridge.test"),
         )
+        await store.use_view(task_view(engine))
         await stack.enter_async_context(engine)
         if ready:
             await engine.wait_ready(15)

@@ -1,7 +1,8 @@
 """``/mj/task/list-by-condition`` over stored and live tasks.
 
-Stored tasks are rendered from their documents, live ones (running, queued) from the engine's
-memory; either way the answer is byte for byte the Task JSON of the task, in the asked order.
+Stored finished tasks are sent as their stored views, other stored tasks rendered from their
+documents, live ones (running, queued) from the engine's memory; either way the answer is byte
+for byte the Task JSON of the task, in the asked order.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import pytest
 
 from mjcore.api.deps import render_task
 from mjcore.api.responses import json_bytes, task_document
-from mjcore.engine import Engine
-from mjcore.models import Task, TaskAction, TaskStatus
+from mjcore.contract import image_url_uses_cdn
+from mjcore.engine import Engine, EngineOptions
+from mjcore.models import FINAL_STATUSES, Task, TaskAction, TaskStatus
 from tests.integration.conftest import Stack, fast_sim_config, running_stack
 from tests.unit.test_stored_task_json import generated_tasks
 
@@ -47,6 +49,36 @@ async def test_stored_tasks_answer_their_task_json(stack: Stack) -> None:
         assert response.headers["content-type"] == "application/json"
         answer = [by_id[i] for i in asked if i in by_id]
         assert response.content == expected_answer(stack.engine, answer), path
+
+
+async def test_finished_tasks_are_kept_as_their_answers(stack: Stack) -> None:
+    tasks = generated_tasks()[:STORED]
+    await stack.engine.store.save_many(tasks)
+    reads = await stack.engine.store.get_views([t.id for t in tasks])
+    kept = [t for t in tasks if t.status in FINAL_STATUSES and not image_url_uses_cdn(t)]
+    assert len(kept) > STORED // 4
+    assert list(reads.views) == [t.id for t in kept]
+    for t in kept:
+        assert b"[" + reads.views[t.id] + b"]" == expected_answer(stack.engine, [t])
+
+
+async def test_views_written_under_another_public_url_are_not_answered(tmp_path: Path) -> None:
+    tasks = [t for t in generated_tasks()[:STORED] if t.status is TaskStatus.SUCCESS]
+    ids = [t.id for t in tasks if t.image_url and not image_url_uses_cdn(t)][:20]
+    assert ids
+    before = EngineOptions(public_url="http://before.test")
+    async with running_stack(tmp_path, engine_options=before) as first:
+        await first.engine.store.save_many(tasks)
+        answer = (await first.api.post(PATHS[0], json={"ids": ids})).json()
+        assert {t["imageUrl"].split("/images/")[0] for t in answer} == {"http://before.test"}
+    after = EngineOptions(public_url="http://after.test")
+    async with running_stack(tmp_path, engine_options=after) as second:
+        response = await second.api.post(PATHS[0], json={"ids": ids})
+        by_id = {t.id: t for t in tasks}
+        assert response.content == expected_answer(second.engine, [by_id[i] for i in ids])
+        assert {t["imageUrl"].split("/images/")[0] for t in response.json()} == {
+            "http://after.test"
+        }
 
 
 async def test_a_waiting_stored_task_has_no_queue_position(stack: Stack) -> None:
