@@ -122,6 +122,7 @@ class Engine:
         self._runner: asyncio.Task[None] | None = None
         self._unsaved: dict[str, Task] = {}  # changes not written yet, newest version per task
         self._open: dict[str, Task] = {}  # unfinished tasks seen by this run (queued ones too)
+        self._modal_timers: dict[str, asyncio.TimerHandle] = {}  # MODAL task id -> its expiry
         self._dirty = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._commit_waiters: list[asyncio.Future[None]] = []
@@ -183,6 +184,9 @@ class Engine:
 
     async def close(self) -> None:
         """Stop every account and background job; bounded, so shutdown never hangs."""
+        for timer in self._modal_timers.values():
+            timer.cancel()  # the next run re-arms them from the store
+        self._modal_timers.clear()
         jobs: list[asyncio.Task[Any]] = list(self._background)
         if self._runner is not None:
             jobs.append(self._runner)
@@ -224,13 +228,22 @@ class Engine:
         for task in await self.store.unfinished():
             runtime = self.accounts.get(task.account_id or "")
             if task.status is TaskStatus.MODAL:
-                continue  # waits for /submit/modal, which checks the account then
+                await self._resume_modal_wait(task)  # /submit/modal checks the account
+                continue
             if runtime is None or not runtime.enabled:
                 await self._fail(task, "account no longer available after restart")
             elif task.status is TaskStatus.NOT_START:
                 runtime.enqueue(task.id, admitted=False)
             elif task.status in ACTIVE_STATUSES:
                 runtime.track(task)
+
+    async def _resume_modal_wait(self, task: Task) -> None:
+        """A MODAL task of the last run: it fails if its wait is over, else waits out the rest."""
+        if now_ms() >= self._modal_deadline(task):
+            await self._fail(task, self._modal_expiry_reason())
+        else:
+            self._open[task.id] = task
+            self._watch_modal(task)
 
     # ----------------------------------------------------------------- accounts
     async def _account_configs(self) -> list[AccountConfig]:
@@ -647,6 +660,9 @@ class Engine:
             value, value_en = await self._prepare_prompt(value)
         else:
             value_en = ""
+        current = self.live(task_id)
+        if current is not None and current.status is not TaskStatus.MODAL:
+            raise TaskStateError(f"task {task_id} is {current.status}, not MODAL", task_id=task_id)
         from mjcore import lifecycle
 
         ready = replace(
@@ -655,7 +671,23 @@ class Engine:
             prompt_en=value_en or task.prompt_en,
             extra=task.with_extra(modalPrompt=value_en),
         )
-        return await self._admit(runtime, ready, checked)
+        self._disarm_modal(task_id)  # no expiry while the submit is under way
+        try:
+            result = await self._admit(runtime, ready, checked)
+        except BaseException:
+            self._keep_waiting(task)
+            raise
+        if result.code is SubmitCode.QUEUE_REJECTED:
+            self._keep_waiting(task)
+        return result
+
+    def _keep_waiting(self, task: Task) -> None:
+        """A refused modal submit: the task still waits in MODAL, until its first deadline."""
+        current = self.live(task.id)
+        if current is None:  # the refused version was forgotten; the store holds this one
+            self._open[task.id] = current = task
+        if current.status is TaskStatus.MODAL:
+            self._watch_modal(current)
 
     async def image_seed(self, task_id: str) -> str:
         task = await self.get(task_id)
@@ -742,6 +774,47 @@ class Engine:
         if self._open.get(task.id) is task:
             del self._open[task.id]
 
+    # ----------------------------------------------------------------- modal expiry
+    def _modal_deadline(self, task: Task) -> int:
+        """When a MODAL task stops waiting for its text (unix ms).
+
+        The wait is measured from ``submit_time``: a task enters MODAL only in the call that
+        creates it (``action`` parks it before it is queued; the lifecycle allows MODAL from
+        NOT_START alone), so its submit time is when the wait began, and it is stored with it.
+        """
+        return task.submit_time + round(self.options.modal_timeout * 1000)
+
+    def _modal_expiry_reason(self) -> str:
+        return f"modal not submitted within {self.options.modal_timeout:g} s"
+
+    def _watch_modal(self, task: Task) -> None:
+        """Arm one timer for a task entering MODAL; disarm it once the task leaves MODAL."""
+        if task.status is not TaskStatus.MODAL:
+            if self._modal_timers:
+                self._disarm_modal(task.id)
+            return
+        if task.id in self._modal_timers:
+            return
+        delay = max(0.0, (self._modal_deadline(task) - now_ms()) / 1000)
+        loop = asyncio.get_running_loop()
+        self._modal_timers[task.id] = loop.call_later(delay, self._modal_due, task.id)
+
+    def _disarm_modal(self, task_id: str) -> None:
+        timer = self._modal_timers.pop(task_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _modal_due(self, task_id: str) -> None:
+        self._modal_timers.pop(task_id, None)
+        self._spawn(self._expire_modal(task_id))
+
+    async def _expire_modal(self, task_id: str) -> None:
+        task = self.live(task_id)
+        if task is None or task.status is not TaskStatus.MODAL:
+            return
+        log.info("modal not submitted in time [task:%s account:%s]", task.id, task.account_id)
+        await self._fail(task, self._modal_expiry_reason())
+
     # ----------------------------------------------------------------- changes
     async def _changed(self, task: Task, *, durable: bool = False) -> None:
         """Record, publish and announce a task change.
@@ -755,6 +828,7 @@ class Engine:
             self._open.pop(task.id, None)
         else:
             self._open[task.id] = task
+        self._watch_modal(task)
         if durable:
             await self._committed()
         else:
