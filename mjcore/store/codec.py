@@ -185,7 +185,11 @@ def task_from_dict(raw: Mapping[str, Any]) -> Task:
 
 
 def task_to_json(task: Task) -> str:
-    return json.dumps(task_to_dict(task), ensure_ascii=False, separators=(",", ":"))
+    fields = task_to_dict(task)
+    try:
+        return orjson.dumps(fields).decode()
+    except TypeError:  # text with a lone surrogate (from a JSON escape): escaped, as ASCII
+        return json.dumps(fields, separators=(",", ":"))
 
 
 def document_from_json(data: str | bytes) -> StoredTask:

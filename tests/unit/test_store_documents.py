@@ -78,3 +78,12 @@ async def test_documents_agree_with_get_many(store: TaskStore) -> None:
     ids = [f"t{n:05d}" for n in range(0, 25, 3)]
     found = await store.get_documents(ids)
     assert [task_from_json(found[i]) for i in ids if i in found] == await store.get_many(ids)
+
+
+async def test_text_with_a_lone_surrogate_is_kept(store: TaskStore) -> None:
+    # a JSON escape can carry half an emoji (a message cut mid-character); it must not be lost
+    cut = task(1, prompt="cut \ud83d", description="\udc08 tail")
+    await store.save(cut)
+    assert await store.get(cut.id) == cut
+    found = await store.get_documents([cut.id])
+    assert task_from_json(found[cut.id]) == cut
