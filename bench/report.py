@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,6 +60,19 @@ class Figure:
         if self.target is None:
             return "-"
         return "met" if self.target.met(self.value) else "MISSED"
+
+
+def figures_to_json(figures: Sequence[Figure]) -> str:
+    """Figures as JSON, to pass them from a benchmark's own process to the one reporting."""
+    return json.dumps([asdict(figure) for figure in figures])
+
+
+def figures_from_json(text: str) -> list[Figure]:
+    found: list[Figure] = []
+    for raw in json.loads(text):
+        target = raw.pop("target")
+        found.append(Figure(**raw, target=None if target is None else Target(**target)))
+    return found
 
 
 def format_number(value: float) -> str:
