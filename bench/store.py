@@ -1,6 +1,7 @@
 """Benchmark 4: reading a large store through the REST API.
 
-``mjbridge serve`` runs on a store of 1,000,000 finished tasks (generated once under /tmp). One
+``mjbridge serve`` runs on a store of 1,000,000 finished tasks (generated once under /tmp, with
+the stored views a server with ``MJ_PUBLIC_URL`` set writes; the server gets that URL). One
 client asks, one request at a time: ``/mj/task/list-by-condition`` for 100 random ids, and
 ``/mj/task/list`` pages of 100 (the newest page, and a deep one). Times are end to end over HTTP.
 The file is read once first, so the OS page cache holds it (random ids on a cold 3 GB file
