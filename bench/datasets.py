@@ -33,7 +33,7 @@ SUBJECTS = ("a lighthouse at dusk", "a paper boat on a pond", "a fox in the snow
 # The address the stored views link images to; a server given another one renders every row.
 PUBLIC_URL = "http://127.0.0.1:8080"
 # Part of the file name: a store written in an older shape is generated again.
-FORMAT = 2
+FORMAT = 3
 _SEED = 20_240_601
 
 

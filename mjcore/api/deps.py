@@ -106,6 +106,7 @@ def finished_task_view(public_url: str, cdn_base: str) -> TaskView:
     return TaskView(key=answer(_VIEW_SAMPLE).decode(), render=render)
 
 
+# Every field Task JSON shows is set, so a change to how any of them is shown changes the key.
 _VIEW_SAMPLE = Task(
     id="1700000000000000001",
     action=TaskAction.UPSCALE,
@@ -123,9 +124,20 @@ _VIEW_SAMPLE = Task(
     image_height=5,
     progress="100%",
     buttons=(Button("MJ::JOB::upsample::1::x", emoji="e", label="U1"),),
+    fail_reason="reason",
     account_id="6",
+    notify_hook="https://hook.test/",
+    nonce="9",
+    interaction_id="10",
+    progress_message_id="11",
     message_id="7",
     message_hash="x",
+    message_flags=64,
+    message_content="**sample**",
+    final_prompt="sample final",
+    parent_id="12",
+    custom_id="MJ::JOB::upsample::1::x",
+    referenced_message_id="13",
     extra=(("seed", "8"),),
 )
 
