@@ -26,6 +26,7 @@ DISCORD_UPLOAD_SERVER = "https://discord-attachments-uploads-prd.storage.googlea
 DISCORD_SAYS_SERVER = "https://936929561302675456.discordsays.com"
 BAIDU_URL = "https://fanyi-api.baidu.com/api/trans/vip/translate"
 MODAL_TIMEOUT_SECONDS = 600.0  # how long a MODAL task waits for /submit/modal
+PROGRESS_WRITE_SECONDS = 1.0  # how long a running task's progress may stay unwritten
 
 _WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 _ACCOUNT_KEYS = frozenset(AccountConfig.__dataclass_fields__)

@@ -19,7 +19,12 @@ from typing import Any
 
 from mjcore.accounts import AccountRuntime, AccountState, DiscordEndpoints
 from mjcore.clock import now_ms
-from mjcore.config import MODAL_TIMEOUT_SECONDS, account_from_mapping, account_to_mapping
+from mjcore.config import (
+    MODAL_TIMEOUT_SECONDS,
+    PROGRESS_WRITE_SECONDS,
+    account_from_mapping,
+    account_to_mapping,
+)
 from mjcore.contract import task_json
 from mjcore.errors import (
     MjError,
@@ -83,10 +88,14 @@ class EngineOptions:
     auto_appeal: bool = False
     # seconds a MODAL task waits for /submit/modal before it fails
     modal_timeout: float = MODAL_TIMEOUT_SECONDS
+    # seconds a running task's progress may stay unwritten (status changes are written at once)
+    progress_write_interval: float = PROGRESS_WRITE_SECONDS
 
     def __post_init__(self) -> None:
         if not 0 < self.modal_timeout < math.inf:
             raise ValidationError("modal_timeout must be a positive number of seconds")
+        if not 0 <= self.progress_write_interval < math.inf:
+            raise ValidationError("progress_write_interval must be zero or a number of seconds")
 
 
 class Engine:
@@ -124,6 +133,9 @@ class Engine:
         self._open: dict[str, Task] = {}  # unfinished tasks seen by this run (queued ones too)
         self._modal_timers: dict[str, asyncio.TimerHandle] = {}  # MODAL task id -> its expiry
         self._dirty = asyncio.Event()
+        # progress-only changes written later: task id -> loop time they are due (in due order)
+        self._held: dict[str, float] = {}
+        self._release: asyncio.TimerHandle | None = None
         self._writer: asyncio.Task[None] | None = None
         self._commit_waiters: list[asyncio.Future[None]] = []
         self.metrics = Metrics()
@@ -207,6 +219,10 @@ class Engine:
             except TimeoutError:
                 log.error("gateway did not close in time [account:%s]", runtime.id)
         waiters, self._commit_waiters = self._commit_waiters, []
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
+        self._held.clear()  # everything is written now
         try:
             await self._flush()
         except Exception as exc:
@@ -430,13 +446,55 @@ class Engine:
                     waiter.set_result(None)
 
     async def _flush(self) -> None:
-        batch = dict(self._unsaved)
+        batch = self._due_changes()
         if not batch:
             return
         await self.store.save_many(list(batch.values()))
         for task_id, task in batch.items():
             if self._unsaved.get(task_id) is task:
                 del self._unsaved[task_id]
+
+    def _due_changes(self) -> dict[str, Task]:
+        """The unwritten changes to write now: all but progress held until later."""
+        if not self._held:
+            return dict(self._unsaved)
+        return {i: t for i, t in self._unsaved.items() if i not in self._held}
+
+    def _hold_progress(self, previous: Task | None, task: Task) -> bool:
+        """Whether ``task`` only moves a running job's progress on from an already written
+        version: such a change waits up to ``progress_write_interval`` for its write (readers
+        see it at once), so a job's stream of progress updates costs a few writes, not one
+        each. A crash loses at most that much progress, which the channel replay restores."""
+        if (
+            previous is None
+            or task.status is not TaskStatus.IN_PROGRESS
+            or previous.status is not TaskStatus.IN_PROGRESS
+            or previous.message_id != task.message_id
+            or self.options.progress_write_interval <= 0
+        ):
+            return False
+        if task.id in self._held:
+            return True  # due when the first held change was
+        if task.id in self._unsaved:
+            return False  # a change not written yet: this one goes with it
+        loop = asyncio.get_running_loop()
+        self._held[task.id] = loop.time() + self.options.progress_write_interval
+        if self._release is None:
+            self._release = loop.call_later(self.options.progress_write_interval, self._released)
+        return True
+
+    def _released(self) -> None:
+        """Release the held progress that is due to the writer; come back for the rest."""
+        self._release = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._held:
+            task_id, due = next(iter(self._held.items()))
+            if due > now:
+                self._release = loop.call_at(due, self._released)
+                break
+            del self._held[task_id]
+        self._dirty.set()
 
     def queue_position(self, task_id: str) -> int | None:
         for runtime in self.accounts.values():
@@ -771,6 +829,7 @@ class Engine:
     def _forget(self, task: Task) -> None:
         if self._unsaved.get(task.id) is task:
             del self._unsaved[task.id]
+            self._held.pop(task.id, None)
         if self._open.get(task.id) is task:
             del self._open[task.id]
 
@@ -823,16 +882,20 @@ class Engine:
         the many a running job goes through — are written behind, batched by ``_write_behind``,
         so no account waits on the disk for each Discord event; reads see them at once.
         """
+        previous = self._unsaved.get(task.id) or self._open.get(task.id)
+        held = not durable and self._hold_progress(previous, task)
         self._unsaved[task.id] = task
         if task.is_final:
             self._open.pop(task.id, None)
         else:
             self._open[task.id] = task
         self._watch_modal(task)
-        if durable:
-            await self._committed()
-        else:
-            self._dirty.set()
+        if not held:
+            self._held.pop(task.id, None)
+            if durable:
+                await self._committed()
+            else:
+                self._dirty.set()
         self.metrics.observe(task)
         for queue in list(self._subscribers):
             queue.put_nowait(task)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import functools
 import hashlib
 import logging
 import sqlite3
@@ -100,9 +101,9 @@ _PRAGMAS = (
     f"PRAGMA cache_size = -{PAGE_CACHE_KIB}",
 )
 
-_UPSERT_TASK = """
-INSERT INTO tasks (id, status, action, account_id, submit_time, data, view_key, view)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+_TASK_COLUMNS = "id, status, action, account_id, submit_time, data, view_key, view"
+_TASK_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)"
+_ON_TASK_CONFLICT = """
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status,
     action = excluded.action,
@@ -112,6 +113,10 @@ ON CONFLICT (id) DO UPDATE SET
     view_key = excluded.view_key,
     view = excluded.view
 """
+_UPSERT_TASK = f"INSERT INTO tasks ({_TASK_COLUMNS}) VALUES {_TASK_ROW} {_ON_TASK_CONFLICT}"
+# Rows a batch writes in one statement (a statement is its own transaction: one round trip);
+# a larger batch is written by ``executemany`` inside an explicit transaction.
+ROWS_PER_STATEMENT = 256
 _NEWEST_FIRST = "ORDER BY submit_time DESC, id DESC"
 # The document as its stored UTF-8 bytes: the JSON parser reads them without a decoded str between.
 _DATA = "CAST(data AS BLOB)"
@@ -121,6 +126,13 @@ _VIEW_KEYS = "task_view_keys"
 
 def _marks(count: int) -> str:
     return ", ".join("?" * count)
+
+
+@functools.cache
+def _upsert_tasks(count: int) -> str:
+    """One statement writing ``count`` task rows."""
+    rows = ", ".join([_TASK_ROW] * count)
+    return f"INSERT INTO tasks ({_TASK_COLUMNS}) VALUES {rows} {_ON_TASK_CONFLICT}"
 
 
 def _chunks(ids: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -192,29 +204,29 @@ class SqliteTaskStore(TaskStore):
             await db.execute("COMMIT")
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement as its own transaction; returns the changed row count."""
+        """Run one write statement as its own transaction (one round trip to the database
+        thread); returns the changed row count."""
         async with self._write_lock:
-            cursor = await self.db.execute(sql, params)
-            rowcount = cursor.rowcount
-            await cursor.close()
-            return rowcount
+            db = self.db
+            before = db.total_changes  # no other write runs while the lock is held
+            await db.execute_fetchall(sql, params)
+            return db.total_changes - before
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one INSERT as its own transaction; returns the new rowid."""
         async with self._write_lock:
-            cursor = await self.db.execute(sql, params)
-            rowid = cursor.lastrowid
-            await cursor.close()
-        if rowid is None:
+            row = await self.db.execute_insert(sql, params)
+        if row is None or row[0] is None:
             raise StoreError("insert returned no rowid")
-        return rowid
+        return int(row[0])
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> builtins.list[Any]:
         return builtins.list(await self.db.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query that selects at most a few (one round trip)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     # tasks
 
@@ -222,12 +234,16 @@ class SqliteTaskStore(TaskStore):
         await self.write(_UPSERT_TASK, self._row(task))
 
     async def save_many(self, tasks: Sequence[Task]) -> None:
-        """One transaction, one round trip to the database thread."""
+        """One transaction; one round trip to the database thread for up to
+        ``ROWS_PER_STATEMENT`` tasks."""
         if not tasks:
             return
         rows = [self._row(task) for task in tasks]
-        async with self.transaction() as db:
-            await db.executemany(_UPSERT_TASK, rows)
+        if len(rows) > ROWS_PER_STATEMENT:
+            async with self.transaction() as db:
+                await db.executemany(_UPSERT_TASK, rows)
+            return
+        await self.write(_upsert_tasks(len(rows)), [value for row in rows for value in row])
 
     def _row(self, task: Task) -> tuple[Any, ...]:
         rendered = None if self._view is None else self._view.render(task)

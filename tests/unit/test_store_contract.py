@@ -23,7 +23,7 @@ from mjcore.store import (
     TaskStore,
     open_store,
 )
-from mjcore.store.sqlite import SCHEMA_VERSION, page_ids_query
+from mjcore.store.sqlite import ROWS_PER_STATEMENT, SCHEMA_VERSION, page_ids_query
 
 STORE_KINDS = ["memory", "sqlite"]
 ACCOUNTS = ("acc-1", "acc-2", None)
@@ -393,6 +393,29 @@ async def test_sqlite_failed_transaction_rolls_back_and_the_store_goes_on(
     async with SqliteTaskStore(tmp_path / "tasks.db") as reopened:
         assert await reopened.get("after") is not None
         assert await reopened.kv_get("ns", "k") == "v"
+
+
+@pytest.mark.parametrize("count", [1, ROWS_PER_STATEMENT, ROWS_PER_STATEMENT + 1])
+async def test_sqlite_a_batch_is_written_whole_or_not_at_all(tmp_path: Path, count: int) -> None:
+    # one statement up to ROWS_PER_STATEMENT rows, an explicit transaction beyond: either way
+    # a row the file refuses (the last one, by a trigger) leaves every row of the batch as it was
+    path = tmp_path / "tasks.db"
+    async with SqliteTaskStore(path) as opened:
+        before = [task(f"t{i:04d}", progress="0%") for i in range(count)]
+        await opened.save_many(before)
+        with sqlite3.connect(path) as conn:
+            conn.execute(
+                "CREATE TRIGGER refuse_last BEFORE UPDATE ON tasks WHEN NEW.id = 't0000'"
+                " AND NEW.status = 'FAILURE' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        after = [dataclasses.replace(t, status=TaskStatus.SUCCESS) for t in before[1:]]
+        refused = [*after, dataclasses.replace(before[0], status=TaskStatus.FAILURE)]
+        with pytest.raises(sqlite3.DatabaseError, match="refused"):
+            await opened.save_many(refused)
+        assert await opened.get_many([t.id for t in before]) == before
+        await opened.save_many(after)
+        assert await opened.get_many([t.id for t in after]) == after
+        assert await opened.count(statuses=[TaskStatus.SUCCESS]) == count - 1
 
 
 @pytest.mark.parametrize(
