@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from types import TracebackType
 
 import httpx
@@ -34,6 +34,12 @@ from mjcore.models import Task, TaskStatus
 log = logging.getLogger(__name__)
 
 SEEN_TASKS_KEPT = 10_000
+# A finished task's last change is kept whole this long, so an owner arriving late can still be
+# handed it; then only its final status is kept, so a later change (an image seed) does not read
+# as its finish again. Whole changes hold two ``Task`` objects each: thousands of them made every
+# full garbage collection walk hundreds of thousands of objects (67 ms for 10,000).
+FINISHED_WHOLE_SECONDS = 30.0
+FINISHED_STATUSES_KEPT = 100_000
 
 
 class CompatWatcher:
@@ -45,12 +51,18 @@ class CompatWatcher:
         *,
         options: CompatOptions | None = None,
         http: httpx.AsyncClient | None = None,
+        finished_whole_seconds: float = FINISHED_WHOLE_SECONDS,
     ) -> None:
         self._engine = engine
         self._options = options or CompatOptions()
         self._http = http
         self._stack = contextlib.AsyncExitStack()
         self._seen: OrderedDict[str, TaskChange] = OrderedDict()  # the last change of each task
+        self._finished_whole_seconds = finished_whole_seconds
+        self._finished_at: deque[tuple[float, str]] = deque()  # when final changes were seen
+        # task id -> final status value, for finished tasks no longer kept whole (str to str:
+        # the garbage collector does not walk it)
+        self._finished: dict[str, str] = {}
         self._hooks: list[TaskHook] = []
         self._owned_hooks: dict[CompatApi, TaskHook] = {}
         self._trigger: TriggerHook | None = None
@@ -130,6 +142,9 @@ class CompatWatcher:
         """Run every hook for one task change."""
         last = self._seen.pop(task.id, None)
         previous = None if last is None else last.task
+        finished = self._finished.pop(task.id, None) if previous is None else None
+        if finished is not None:  # only its final status is known: enough for every hook
+            previous = task.evolve(status=TaskStatus(finished))
         if task.status is TaskStatus.SUCCESS and (
             previous is None or previous.status is not TaskStatus.SUCCESS
         ):
@@ -154,11 +169,34 @@ class CompatWatcher:
         log.debug("owner arrived after a change [task:%s owner:%s]", task_id, owner.encode())
         await self._run_hook(hook, TaskChange(last.task, last.previous, owner))
 
+    @property
+    def changes_kept_whole(self) -> int:
+        """How many tasks' last changes are held whole (unfinished and recently finished)."""
+        return len(self._seen)
+
     def _remember(self, change: TaskChange) -> None:
-        self._seen[change.task.id] = change
-        self._seen.move_to_end(change.task.id)
+        task_id = change.task.id
+        self._seen[task_id] = change
+        self._seen.move_to_end(task_id)
+        now = asyncio.get_running_loop().time()
+        if change.task.is_final:
+            self._finished_at.append((now, task_id))
+        while self._finished_at and self._finished_at[0][0] <= now - self._finished_whole_seconds:
+            _, retired = self._finished_at.popleft()
+            kept = self._seen.get(retired)
+            if kept is not None and kept.task.is_final:
+                del self._seen[retired]
+                self._keep_status(kept.task)
         while len(self._seen) > SEEN_TASKS_KEPT:
-            self._seen.popitem(last=False)
+            _, dropped = self._seen.popitem(last=False)
+            self._keep_status(dropped.task)
+
+    def _keep_status(self, task: Task) -> None:
+        if not task.is_final:
+            return
+        self._finished[task.id] = task.status.value
+        while len(self._finished) > FINISHED_STATUSES_KEPT:
+            del self._finished[next(iter(self._finished))]
 
     async def _run_hook(self, hook: TaskHook, change: TaskChange) -> None:
         try:

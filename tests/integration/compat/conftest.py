@@ -28,6 +28,7 @@ class CompatStack:
     client: httpx.AsyncClient
     receiver: CallbackReceiver
     options: CompatOptions
+    watcher: CompatWatcher
 
     async def wait_final(self, task_id: str, timeout: float = 20.0) -> Task:
         return await self.base.wait_final(task_id, timeout)
@@ -42,6 +43,7 @@ async def compat_stack(
     *,
     options: CompatOptions | None = None,
     api_secret: str = "",
+    watcher_args: dict[str, Any] | None = None,
     **stack_args: Any,
 ) -> AsyncIterator[CompatStack]:
     async with (
@@ -53,10 +55,12 @@ async def compat_stack(
         )
         app = create_app(base.engine, api_secret=api_secret, compat=options)
         async with (
-            CompatWatcher(base.engine, options=options, http=base.http),
+            CompatWatcher(
+                base.engine, options=options, http=base.http, **(watcher_args or {})
+            ) as watcher,
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
         ):
-            yield CompatStack(base, client, receiver, options)
+            yield CompatStack(base, client, receiver, options, watcher)
 
 
 def png_bytes(size: tuple[int, int] = (64, 48), colour: str = "teal") -> bytes:
