@@ -94,6 +94,14 @@ async def set_owner(store: TaskStore, task_id: str, owner: Owner) -> None:
         listener(task_id, owner)
 
 
+def note_new_task(store: TaskStore, task_id: str) -> None:
+    """A task made since this process opened ``store`` has no owner until ``set_owner`` (of this
+    process) writes one: remember that, and the store is not asked."""
+    memory = _memory(store)
+    if task_id not in memory.known:
+        memory.remember(task_id, None)
+
+
 async def owner_of(store: TaskStore, task_id: str) -> Owner | None:
     memory = _memory(store)
     if task_id in memory.known:

@@ -25,9 +25,17 @@ from mjcore.api.compat.delivery import CallbackSender
 from mjcore.api.compat.hooks import TaskChange, TaskHook
 from mjcore.api.compat.node.hooks import NodeHook
 from mjcore.api.compat.options import CompatOptions
-from mjcore.api.compat.owners import CompatApi, Owner, on_owner, owner_of, remember_message
+from mjcore.api.compat.owners import (
+    CompatApi,
+    Owner,
+    note_new_task,
+    on_owner,
+    owner_of,
+    remember_message,
+)
 from mjcore.api.compat.token.hooks import TokenHook
 from mjcore.api.compat.trigger.hooks import TriggerHook
+from mjcore.clock import now_ms
 from mjcore.engine import Engine
 from mjcore.models import Task, TaskStatus
 
@@ -40,6 +48,7 @@ SEEN_TASKS_KEPT = 10_000
 # full garbage collection walk hundreds of thousands of objects (67 ms for 10,000).
 FINISHED_WHOLE_SECONDS = 30.0
 FINISHED_STATUSES_KEPT = 100_000
+_NEW_STATUSES = frozenset({TaskStatus.NOT_START, TaskStatus.MODAL})
 
 
 class CompatWatcher:
@@ -63,6 +72,7 @@ class CompatWatcher:
         # task id -> final status value, for finished tasks no longer kept whole (str to str:
         # the garbage collector does not walk it)
         self._finished: dict[str, str] = {}
+        self._started_ms = now_ms()
         self._hooks: list[TaskHook] = []
         self._owned_hooks: dict[CompatApi, TaskHook] = {}
         self._trigger: TriggerHook | None = None
@@ -145,6 +155,8 @@ class CompatWatcher:
         finished = self._finished.pop(task.id, None) if previous is None else None
         if finished is not None:  # only its final status is known: enough for every hook
             previous = task.evolve(status=TaskStatus(finished))
+        elif previous is None and self._made_since_start(task):
+            note_new_task(self._engine.store, task.id)
         if task.status is TaskStatus.SUCCESS and (
             previous is None or previous.status is not TaskStatus.SUCCESS
         ):
@@ -168,6 +180,11 @@ class CompatWatcher:
             return
         log.debug("owner arrived after a change [task:%s owner:%s]", task_id, owner.encode())
         await self._run_hook(hook, TaskChange(last.task, last.previous, owner))
+
+    def _made_since_start(self, task: Task) -> bool:
+        """A task's first change, made after this watcher started: a new task of this process
+        (a task from before, such as one resumed after a restart, has an older submit time)."""
+        return task.status in _NEW_STATUSES and task.submit_time >= self._started_ms
 
     @property
     def changes_kept_whole(self) -> int:

@@ -54,3 +54,19 @@ async def test_a_finished_task_is_kept_whole_for_a_while_then_by_its_status(
         seed = await cs.base.engine.image_seed(first_task.id)
         assert seed
         assert await hooked(cs, first) == ["SUCCESS"]
+
+
+async def test_a_task_made_here_is_not_looked_up_in_the_store(tmp_path: Path) -> None:
+    """Its owner can only come from this process: the owners table is not read for it (SQLite
+    reports each statement it runs)."""
+    async with compat_stack(tmp_path) as cs:
+        statements: list[str] = []
+        await cs.base.engine.store.db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        record_id = await submit_node(cs, "a local lighthouse")
+        assert await hooked(cs, record_id) == ["SUCCESS"]
+        native = await cs.base.engine.submit_imagine("a native lighthouse")
+        await cs.wait_final(native.result or "")
+        await cs.base.engine.store.db.set_trace_callback(None)  # type: ignore[attr-defined]
+    owner_reads = [s for s in statements if "SELECT" in s and "compat.owners" in s]
+    assert owner_reads == []
+    assert any("INSERT INTO kv" in s and "compat.owners" in s for s in statements)
