@@ -8,9 +8,10 @@ writes what is held. What is stored is read from the SQLite file by a connection
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from mjcore.engine import EngineOptions
 from mjcore.errors import ValidationError
 from mjcore.models import Task, TaskStatus
-from tests.integration.conftest import fast_sim_config, running_stack, wait_for_task
+from tests.integration.conftest import Stack, fast_sim_config, running_stack, wait_for_task
 
 STEPS = (10, 30, 50, 70, 90)
 
@@ -39,14 +40,26 @@ def running_at(percent: int) -> Callable[[Task], bool]:
     )
 
 
+@contextlib.asynccontextmanager
+async def running_job(
+    tmp_path: Path, prompt: str, *, step_seconds: float, interval: float
+) -> AsyncIterator[tuple[Stack, str]]:
+    """A stack whose jobs step every ``step_seconds``, running one job of ``prompt``."""
+    sim = fast_sim_config(progress_delay_seconds=step_seconds, progress_steps=STEPS)
+    options = EngineOptions(public_url="http://mjbridge.test", progress_write_interval=interval)
+    async with running_stack(tmp_path, sim_config=sim, engine_options=options) as stack:
+        submitted = await stack.engine.submit_imagine(prompt)
+        yield stack, submitted.result or ""
+
+
 async def test_progress_steps_wait_for_the_interval_and_status_changes_do_not(
     tmp_path: Path,
 ) -> None:
-    sim = fast_sim_config(progress_delay_seconds=0.15, progress_steps=STEPS)
-    options = EngineOptions(public_url="http://mjbridge.test", progress_write_interval=60.0)
     db = tmp_path / "tasks.db"
-    async with running_stack(tmp_path, sim_config=sim, engine_options=options) as stack:
-        task_id = (await stack.engine.submit_imagine("a slow lighthouse")).result or ""
+    async with running_job(tmp_path, "a slow one", step_seconds=0.15, interval=60.0) as (
+        stack,
+        task_id,
+    ):
         live = await wait_for_task(stack.engine, task_id, running_at(50))
         assert live.status is TaskStatus.IN_PROGRESS, live
         await asyncio.sleep(0.1)  # the writer has had its turn
@@ -60,11 +73,11 @@ async def test_progress_steps_wait_for_the_interval_and_status_changes_do_not(
 
 
 async def test_held_progress_is_written_once_the_interval_passes(tmp_path: Path) -> None:
-    sim = fast_sim_config(progress_delay_seconds=0.4, progress_steps=STEPS)
-    options = EngineOptions(public_url="http://mjbridge.test", progress_write_interval=0.2)
     db = tmp_path / "tasks.db"
-    async with running_stack(tmp_path, sim_config=sim, engine_options=options) as stack:
-        task_id = (await stack.engine.submit_imagine("a patient lighthouse")).result or ""
+    async with running_job(tmp_path, "a patient one", step_seconds=0.4, interval=0.2) as (
+        stack,
+        task_id,
+    ):
         live = await wait_for_task(stack.engine, task_id, running_at(10))
         assert live.status is TaskStatus.IN_PROGRESS, live
         # the next step comes 0.4 s later: the held 10 % is written before it
@@ -75,11 +88,11 @@ async def test_held_progress_is_written_once_the_interval_passes(tmp_path: Path)
 
 
 async def test_closing_the_engine_writes_held_progress(tmp_path: Path) -> None:
-    sim = fast_sim_config(progress_delay_seconds=5.0, progress_steps=STEPS)
-    options = EngineOptions(public_url="http://mjbridge.test", progress_write_interval=60.0)
     db = tmp_path / "tasks.db"
-    async with running_stack(tmp_path, sim_config=sim, engine_options=options) as stack:
-        task_id = (await stack.engine.submit_imagine("an interrupted lighthouse")).result or ""
+    async with running_job(tmp_path, "an interrupted one", step_seconds=5.0, interval=60.0) as (
+        stack,
+        task_id,
+    ):
         live: Task = await wait_for_task(stack.engine, task_id, running_at(10))
         assert live.progress == "10%"
         assert stored(db, task_id) == ("IN_PROGRESS", "0%")
@@ -87,11 +100,11 @@ async def test_closing_the_engine_writes_held_progress(tmp_path: Path) -> None:
 
 
 async def test_a_zero_interval_writes_every_step(tmp_path: Path) -> None:
-    sim = fast_sim_config(progress_delay_seconds=0.3, progress_steps=STEPS)
-    options = EngineOptions(public_url="http://mjbridge.test", progress_write_interval=0)
     db = tmp_path / "tasks.db"
-    async with running_stack(tmp_path, sim_config=sim, engine_options=options) as stack:
-        task_id = (await stack.engine.submit_imagine("an eager lighthouse")).result or ""
+    async with running_job(tmp_path, "an eager one", step_seconds=0.3, interval=0) as (
+        stack,
+        task_id,
+    ):
         await wait_for_task(stack.engine, task_id, running_at(30))
         await asyncio.sleep(0.1)
         assert stored(db, task_id) in {("IN_PROGRESS", "30%"), ("IN_PROGRESS", "50%")}
