@@ -71,6 +71,7 @@ ACCOUNTS_NAMESPACE = "accounts"
 DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
 _RECENT_RESULTS = 500
 _CLOSE_TIMEOUT_SECONDS = 15.0
+_TIMER_SLACK_SECONDS = 0.005  # held progress due this soon is released with the rest
 _WRITE_RETRY_SECONDS = 1.0  # finished tasks checked when channel history is replayed
 _CHANGE_PREFIX = {
     TaskAction.UPSCALE: "MJ::JOB::upsample::{index}::",
@@ -487,7 +488,7 @@ class Engine:
         """Release the held progress that is due to the writer; come back for the rest."""
         self._release = None
         loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = loop.time() + _TIMER_SLACK_SECONDS  # a timer may fire a little before its time
         while self._held:
             task_id, due = next(iter(self._held.items()))
             if due > now:
