@@ -113,7 +113,6 @@ ON CONFLICT (id) DO UPDATE SET
     view_key = excluded.view_key,
     view = excluded.view
 """
-_UPSERT_TASK = f"INSERT INTO tasks ({_TASK_COLUMNS}) VALUES {_TASK_ROW} {_ON_TASK_CONFLICT}"
 # Rows a batch writes in one statement (a statement is its own transaction: one round trip);
 # a larger batch is written by ``executemany`` inside an explicit transaction.
 ROWS_PER_STATEMENT = 256
@@ -231,7 +230,7 @@ class SqliteTaskStore(TaskStore):
     # tasks
 
     async def save(self, task: Task) -> None:
-        await self.write(_UPSERT_TASK, self._row(task))
+        await self.write(_upsert_tasks(1), self._row(task))
 
     async def save_many(self, tasks: Sequence[Task]) -> None:
         """One transaction; one round trip to the database thread for up to
@@ -241,7 +240,7 @@ class SqliteTaskStore(TaskStore):
         rows = [self._row(task) for task in tasks]
         if len(rows) > ROWS_PER_STATEMENT:
             async with self.transaction() as db:
-                await db.executemany(_UPSERT_TASK, rows)
+                await db.executemany(_upsert_tasks(1), rows)
             return
         await self.write(_upsert_tasks(len(rows)), [value for row in rows for value in row])
 
