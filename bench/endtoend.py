@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.procs import Child, CpuMeter, describe_cpu
-from bench.rawhttp import RawClient
 from bench.report import Figure, at_least, at_most
-from bench.stack import product
+from bench.stack import LOCALHOST, product
 from bench.stats import percentile, slot_utilisation
 from mjcore.engine import Engine
 from mjcore.models import SubmitCode, SubmitResult, Task, TaskStatus
@@ -136,17 +135,19 @@ class ArrivalClock:
         return stamped
 
 
-class _Visibility:
-    """Fetches each task once the engine says it is final; records when SUCCESS was seen."""
+class _Finals:
+    """Follows the engine's changes; tells the client process each task that ended SUCCESS.
 
-    def __init__(self, api: RawClient, *, expected: int) -> None:
-        self.api = api
-        self.seen: dict[str, float] = {}  # task id -> time.time() the fetch answered
+    The telling is one line on a local socket per task (a measuring hook in place of the
+    client's polling): the client's requests and loop turns happen in its own process.
+    """
+
+    def __init__(self, notify: asyncio.StreamWriter, *, expected: int) -> None:
+        self.notify = notify
         self.final: dict[str, TaskStatus] = {}
         self.succeeded = 0
         self.done = asyncio.Event()
         self._expected = expected
-        self._fetches: set[asyncio.Task[None]] = set()
 
     def expect(self, count: int) -> None:
         self._expected = count
@@ -159,20 +160,11 @@ class _Visibility:
                 self.final[task.id] = task.status
                 if task.status is TaskStatus.SUCCESS:
                     self.succeeded += 1
-                    fetch = asyncio.create_task(self._fetch(task.id))
-                    self._fetches.add(fetch)
-                    fetch.add_done_callback(self._fetches.discard)
+                    self.notify.write(task.id.encode() + b"\n")
                 self._check()
 
-    async def _fetch(self, task_id: str) -> None:
-        _, body = await self.api.get_json(f"/mj/task/{task_id}/fetch")
-        answered = time.time()
-        if body.get("status") == TaskStatus.SUCCESS:
-            self.seen[task_id] = answered
-        self._check()
-
     def _check(self) -> None:
-        if len(self.final) >= self._expected and len(self.seen) >= self.succeeded:
+        if len(self.final) >= self._expected:
             self.done.set()
 
 
@@ -187,13 +179,22 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
         contextlib.AsyncExitStack() as stack,
     ):
         host, port = prod.url.removeprefix("http://").split(":")
-        api = RawClient(host, int(port), FETCH_CONNECTIONS)
-        stack.push_async_callback(api.aclose)
-        watch = _Visibility(api, expected=total)
+        client = await stack.enter_async_context(
+            Child(
+                "bench.fetchproc",
+                {"host": host, "port": int(port), "connections": FETCH_CONNECTIONS},
+                workdir / "engine-client.log",
+            )
+        )
+        _, notify = await asyncio.open_connection(LOCALHOST, int(client.info["notify_port"]))
+        stack.callback(notify.close)
+        watch = _Finals(notify, expected=total)
         arrivals = ArrivalClock(prod.engine)
         store_meter = StoreMeter(prod.store)
         follower = group.create_task(watch.follow(changes))
-        meter = CpuMeter({"engine+API": os.getpid(), "simulator": sim.pid})
+        meter = CpuMeter(
+            {"engine+API": os.getpid(), "simulator": sim.pid, "fetching client": client.pid}
+        )
         meter.start()
         own_cpu = time.process_time()
         started = time.perf_counter()
@@ -210,17 +211,19 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
         own_cpu = time.process_time() - own_cpu
         follower.cancel()
         round_trips = store_meter.round_trips
+        fetched = await client.call("seen", expect=watch.succeeded, timeout=SETTLE_TIMEOUT_SECONDS)
+        seen: dict[str, float] = fetched["seen"]
         tasks = await prod.engine.get_many(ids)
         message_ids = [t.message_id for t in tasks if t.message_id is not None]
         posted: dict[str, float] = (await sim.call("posted", ids=message_ids))["posted"]
         sent: dict[str, float] = (await sim.call("sent", ids=message_ids))["sent"]
-    latencies_ms = _latencies(tasks, watch.seen, sent)
+    latencies_ms = _latencies(tasks, seen, sent)
     queued_ms = [
         1000 * (sent[m] - posted[m])
         for m in message_ids
         if sent.get(m) is not None and posted.get(m) is not None
     ]
-    engine_ms = _latencies(tasks, watch.seen, arrivals.arrived)
+    engine_ms = _latencies(tasks, seen, arrivals.arrived)
     utilisation, backlog = slot_utilisation(tasks, CORE_SIZE, accepted)
     from_submit, _ = slot_utilisation(tasks, CORE_SIZE)
     failed = sum(1 for t in tasks if t.status is not TaskStatus.SUCCESS)
