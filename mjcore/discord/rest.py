@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
@@ -282,7 +282,7 @@ def _segment(value: str) -> str:
 
 def _describe(method: str, url: str) -> str:
     """``METHOD /path`` without the query string (signed upload URLs carry secrets there)."""
-    return f"{method} {httpx.URL(url).path}"
+    return f"{method} {urlsplit(url).path}"
 
 
 def _json_object(response: httpx.Response, account_id: str) -> dict[str, Any]:
