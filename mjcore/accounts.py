@@ -529,7 +529,18 @@ class AccountRuntime:
                 if task_id in self._active:
                     await self._apply(task_id, TaskFailed("internal error", now_ms()))
             finally:
-                self._busy -= 1
+                self._busy -= 1  # the slot is free before the inputs are dropped
+                await self._drop_inputs(task_id)
+
+    async def _drop_inputs(self, task_id: str) -> None:
+        """Drop the input images of a task that was sent or has finished."""
+        current = self._active.get(task_id)
+        if current is not None and current.status is TaskStatus.NOT_START:
+            return  # stopped before it was sent: it runs again after a restart
+        try:
+            await self._inputs.drop(task_id)
+        except OSError as exc:
+            log.warning("could not drop input images [task:%s] %s", task_id, exc)
 
     async def _execute(self, task_id: str) -> None:
         task = await self._load_task(task_id)
@@ -564,9 +575,6 @@ class AccountRuntime:
                 await self._apply(task_id, TaskFailed(reason, now_ms()))
         finally:
             self._done.pop(task_id, None)
-            current = self._active.get(task_id)
-            if current is None or current.status is not TaskStatus.NOT_START:
-                await self._inputs.drop(task_id)  # sent (or finished): inputs are not needed
 
     async def _submit(self, task: Task) -> bool:
         """Upload inputs and POST the task's interaction; False if that failed (task FAILURE)."""

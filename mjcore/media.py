@@ -186,13 +186,20 @@ def inspect_image(data: bytes) -> InputImage:
 
 class InputFiles:
     """Input images of tasks, kept until the task has been sent (on disk, so they survive restarts;
-    in memory when ``root`` is None)."""
+    in memory when ``root`` is None).
+
+    Files are named ``{task_id}_{n}.{ext}``. Which tasks have files is known in memory (read from
+    the directory once, at start), so a task without input images, which is most of them, costs
+    no disk access when it is sent and when its inputs are dropped.
+    """
 
     def __init__(self, root: Path | None) -> None:
         self._root = root
         self._memory: dict[str, list[InputImage]] = {}
+        self._on_disk: set[str] = set()
         if root is not None:
             root.mkdir(parents=True, exist_ok=True)
+            self._on_disk = {task_id for path in root.iterdir() if (task_id := _owner(path))}
 
     def _paths(self, root: Path, task_id: str) -> list[Path]:
         return sorted(root.glob(f"{task_id}_*"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
@@ -201,6 +208,7 @@ class InputFiles:
         if self._root is None:
             self._memory[task_id] = images
             return
+        self._on_disk.add(task_id)  # before writing: a drop meanwhile still finds the files
         for i, image in enumerate(images):
             path = self._root / f"{task_id}_{i}.{image.extension}"
             await asyncio.to_thread(path.write_bytes, image.data)
@@ -208,11 +216,20 @@ class InputFiles:
     async def get(self, task_id: str) -> list[InputImage]:
         if self._root is None:
             return list(self._memory.get(task_id, ()))
+        if task_id not in self._on_disk:
+            return []
         paths = await asyncio.to_thread(self._paths, self._root, task_id)
         return [inspect_image(await asyncio.to_thread(p.read_bytes)) for p in paths]
 
     async def drop(self, task_id: str) -> None:
         self._memory.pop(task_id, None)
-        if self._root is not None:
+        if self._root is not None and task_id in self._on_disk:
             for path in await asyncio.to_thread(self._paths, self._root, task_id):
                 await asyncio.to_thread(path.unlink, missing_ok=True)
+            self._on_disk.discard(task_id)
+
+
+def _owner(path: Path) -> str | None:
+    """The task id of an input file ``{task_id}_{n}.{ext}`` (None for any other file)."""
+    task_id, _, number = path.stem.rpartition("_")
+    return task_id if task_id and number.isdigit() else None
