@@ -127,6 +127,11 @@ class TaskStore(ABC):
     @abstractmethod
     async def kv_put(self, namespace: str, key: str, value: str) -> None: ...
 
+    async def kv_put_many(self, namespace: str, items: Sequence[tuple[str, str]]) -> None:
+        """Write several keys of ``namespace`` (a key given twice keeps its last value)."""
+        for key, value in items:
+            await self.kv_put(namespace, key, value)
+
     @abstractmethod
     async def kv_get(self, namespace: str, key: str) -> str | None: ...
 

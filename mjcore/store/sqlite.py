@@ -128,6 +128,16 @@ def _marks(count: int) -> str:
 
 
 @functools.cache
+def _upsert_kv(count: int) -> str:
+    """One statement writing ``count`` key/value rows (rows later in it win)."""
+    rows = ", ".join(["(?, ?, ?)"] * count)
+    return (
+        f"INSERT INTO kv (namespace, key, value) VALUES {rows}"
+        " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value"
+    )
+
+
+@functools.cache
 def _upsert_tasks(count: int) -> str:
     """One statement writing ``count`` task rows."""
     rows = ", ".join([_TASK_ROW] * count)
@@ -362,11 +372,14 @@ class SqliteTaskStore(TaskStore):
     # key/value
 
     async def kv_put(self, namespace: str, key: str, value: str) -> None:
-        await self.write(
-            "INSERT INTO kv (namespace, key, value) VALUES (?, ?, ?)"
-            " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
-            (namespace, key, value),
-        )
+        await self.write(_upsert_kv(1), (namespace, key, value))
+
+    async def kv_put_many(self, namespace: str, items: Sequence[tuple[str, str]]) -> None:
+        """One round trip per ``ROWS_PER_STATEMENT`` keys."""
+        for start in range(0, len(items), ROWS_PER_STATEMENT):
+            chunk = items[start : start + ROWS_PER_STATEMENT]
+            params = [field for key, value in chunk for field in (namespace, key, value)]
+            await self.write(_upsert_kv(len(chunk)), params)
 
     async def kv_get(self, namespace: str, key: str) -> str | None:
         row = await self.fetchone(

@@ -234,6 +234,21 @@ async def test_kv_put_get_overwrite_delete(store: TaskStore) -> None:
     assert await store.kv_get("accounts", "1") is None
 
 
+@pytest.mark.parametrize("count", [0, 1, ROWS_PER_STATEMENT + 44])
+async def test_kv_put_many_writes_every_key_and_the_last_value_of_a_repeated_one(
+    store: TaskStore, count: int
+) -> None:
+    await store.kv_put("index", "k0000", "before")
+    await store.kv_put("other", "k0001", "untouched")
+    items = [(f"k{n:04d}", f"v{n}") for n in range(count)]
+    if count:
+        items.append(("k0000", "last"))  # given twice: the later value wins
+    await store.kv_put_many("index", items)
+    expected = dict(items) if count else {"k0000": "before"}
+    assert await store.kv_items("index") == sorted(expected.items())
+    assert await store.kv_items("other") == [("k0001", "untouched")]
+
+
 async def test_kv_namespaces_are_separate_and_items_sorted_by_key(store: TaskStore) -> None:
     await store.kv_put("tg:cb", "zz", "3")
     await store.kv_put("tg:cb", "aa", "1")

@@ -9,10 +9,16 @@ Owners are also remembered in memory, per store (one process serves a store): an
 written once, when a compat route has submitted the task, and read on every change of every
 task, so the store is asked at most once per task. ``on_owner`` tells the compat watcher when
 an owner arrives, since a task can change (even finish) before its route writes the owner.
+
+The message index is written behind: entries wait in memory (where look-ups find them) and
+one writer puts everything that waits in one ``kv_put_many``, so a burst of finished tasks
+costs the store one round trip rather than one each. It is an index: an entry lost in a crash
+is found again by scanning the recent successful tasks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections import OrderedDict
@@ -68,6 +74,9 @@ class _OwnerMemory:
     def __init__(self) -> None:
         self.known: OrderedDict[str, Owner | None] = OrderedDict()
         self.listeners: list[OwnerListener] = []
+        self.messages: dict[str, str] = {}  # message id -> task id, waiting to be written
+        self.writing: dict[str, str] = {}  # being written now
+        self.writer: asyncio.Task[None] | None = None
 
     def remember(self, task_id: str, owner: Owner | None) -> None:
         self.known[task_id] = owner
@@ -126,15 +135,42 @@ def on_owner(store: TaskStore, listener: OwnerListener) -> Callable[[], None]:
     return stop
 
 
-async def remember_message(store: TaskStore, task: Task) -> None:
-    """Index the result message of a successful task."""
-    if task.status is TaskStatus.SUCCESS and task.message_id:
-        await store.kv_put(MESSAGES_NAMESPACE, task.message_id, task.id)
+def remember_message(store: TaskStore, task: Task) -> None:
+    """Index the result message of a successful task (written behind)."""
+    if task.status is not TaskStatus.SUCCESS or not task.message_id:
+        return
+    memory = _memory(store)
+    memory.messages[task.message_id] = task.id
+    if memory.writer is None:
+        memory.writer = asyncio.create_task(_write_messages(store, memory))
+
+
+async def _write_messages(store: TaskStore, memory: _OwnerMemory) -> None:
+    try:
+        while memory.messages:
+            memory.writing, memory.messages = memory.messages, {}
+            try:
+                await store.kv_put_many(MESSAGES_NAMESPACE, list(memory.writing.items()))
+            except Exception:
+                log.exception("message index not written [%d entries]", len(memory.writing))
+            memory.writing = {}
+    finally:
+        memory.writer = None
+
+
+async def write_messages(store: TaskStore) -> None:
+    """Wait until the message index entries remembered so far are written."""
+    memory = _memories.get(store)
+    if memory is not None and memory.writer is not None:
+        await asyncio.shield(memory.writer)  # it writes whatever arrives while it writes
 
 
 async def task_for_message(engine: Engine, message_id: str) -> Task | None:
     """The successful task whose result message is ``message_id``."""
-    task_id = await engine.store.kv_get(MESSAGES_NAMESPACE, message_id)
+    memory = _memory(engine.store)
+    task_id = memory.messages.get(message_id) or memory.writing.get(message_id)
+    if task_id is None:
+        task_id = await engine.store.kv_get(MESSAGES_NAMESPACE, message_id)
     if task_id is not None:
         task = await engine.get(task_id)
         if task is not None and task.message_id == message_id:
@@ -142,6 +178,6 @@ async def task_for_message(engine: Engine, message_id: str) -> Task | None:
     recent = await engine.store.list(limit=MESSAGE_SCAN_LIMIT, statuses=[TaskStatus.SUCCESS])
     for task in recent:
         if task.message_id == message_id:
-            await remember_message(engine.store, task)
+            remember_message(engine.store, task)
             return task
     return None

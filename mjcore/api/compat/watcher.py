@@ -32,6 +32,7 @@ from mjcore.api.compat.owners import (
     on_owner,
     owner_of,
     remember_message,
+    write_messages,
 )
 from mjcore.api.compat.token.hooks import TokenHook
 from mjcore.api.compat.trigger.hooks import TriggerHook
@@ -126,6 +127,7 @@ class CompatWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
         self._runners = []
+        await write_messages(self._engine.store)
 
     async def _run(self, queue: asyncio.Queue[Task]) -> None:
         while True:
@@ -135,6 +137,9 @@ class CompatWatcher:
                     await self.handle(task)
             except Exception:
                 log.exception("compat hooks failed [task:%s]", task.id)
+            # one change per loop turn: handling a burst of changes (a queue that is never
+            # empty, and hooks that need not wait) would otherwise hold the loop until it ends
+            await asyncio.sleep(0)
 
     def _owner_arrived(self, task_id: str, owner: Owner) -> None:
         self._arrivals.put_nowait((task_id, owner))
@@ -160,7 +165,7 @@ class CompatWatcher:
         if task.status is TaskStatus.SUCCESS and (
             previous is None or previous.status is not TaskStatus.SUCCESS
         ):
-            await remember_message(self._engine.store, task)
+            remember_message(self._engine.store, task)
         change = TaskChange(task, previous, await owner_of(self._engine.store, task.id))
         self._remember(change)
         for hook in self._hooks:

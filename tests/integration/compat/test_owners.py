@@ -6,18 +6,24 @@ even fail, first; the watcher then hands that change to the owner's hook when th
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from mjcore.api.compat.node.book import NodeBook
 from mjcore.api.compat.node.records import NodeMeta
 from mjcore.api.compat.owners import (
+    MESSAGES_NAMESPACE,
     OWNERS_NAMESPACE,
     CompatApi,
     Owner,
     on_owner,
     owner_of,
+    remember_message,
     set_owner,
+    task_for_message,
+    write_messages,
 )
+from mjcore.models import Task, TaskAction, TaskStatus
 from mjcore.store.sqlite import SqliteTaskStore
 from tests.integration.compat.conftest import TRIGGER_HOOK_PATH, compat_stack
 from tests.integration.compat.test_node_api import HOOK_PATH
@@ -91,3 +97,43 @@ async def test_a_task_that_fails_at_once_reaches_its_node_hook_once(tmp_path: Pa
         received = await cs.receiver.wait_for(lambda r: any(x.path == HOOK_PATH for x in r))
         [delivered] = [r.body for r in received if r.path == HOOK_PATH]
         assert delivered["_id"] == record_id and delivered["status"] == "FAILURE"
+
+
+async def test_the_message_index_is_written_behind_in_one_statement(tmp_path: Path) -> None:
+    """Entries are found before they are written; a burst is written by one statement; closing
+    the watcher writes what waits, so a restarted process finds it in the store."""
+    async with compat_stack(tmp_path) as cs:
+        engine = cs.base.engine
+        store = engine.store
+        assert isinstance(store, SqliteTaskStore)
+        path = store.path
+        done = [
+            Task(
+                id=f"17000000000000{n:02d}",
+                action=TaskAction.IMAGINE,
+                status=TaskStatus.SUCCESS,
+                submit_time=1_000 + n,
+                message_id=f"12000000000000{n:02d}",
+            )
+            for n in range(5)
+        ]
+        await store.save_many(done)
+        statements: list[str] = []
+        await store.db.set_trace_callback(statements.append)
+        for task in done:
+            remember_message(store, task)
+        found = await task_for_message(engine, "1200000000000003")  # not written yet
+        assert found is not None and found.id == "1700000000000003"
+        await write_messages(store)
+        await store.db.set_trace_callback(None)  # type: ignore[arg-type]
+        index_writes = [s for s in statements if "INSERT INTO kv" in s and MESSAGES_NAMESPACE in s]
+        assert len(index_writes) == 1
+        assert all(str(t.message_id) in index_writes[0] for t in done)
+        assert not [s for s in statements if "SELECT" in s and MESSAGES_NAMESPACE in s]
+
+        late = dataclasses.replace(done[0], id="1700000000000099", message_id="1200000000000099")
+        await store.save(late)
+        remember_message(store, late)  # written when the watcher closes
+    async with SqliteTaskStore(path) as reopened:
+        assert await reopened.kv_get(MESSAGES_NAMESPACE, "1200000000000099") == late.id
+        assert await reopened.kv_get(MESSAGES_NAMESPACE, "1200000000000004") == done[4].id
