@@ -135,14 +135,17 @@ class ArrivalClock:
         return stamped
 
 
-class _Finals:
-    """Follows the engine's changes; tells the client process each task that ended SUCCESS.
+class _Finals(asyncio.Queue[Task]):
+    """Tells the client process each task that ended SUCCESS, as the engine publishes it.
 
-    The telling is one line on a local socket per task (a measuring hook in place of the
-    client's polling): the client's requests and loop turns happen in its own process.
+    A measuring hook among the engine's subscribers: a queue that takes each change in
+    ``put_nowait`` and keeps none, so it wakes no task and adds no loop turn. The telling is one
+    line on a local socket per task (in place of the client's polling): the client's requests
+    and loop turns happen in its own process.
     """
 
     def __init__(self, notify: asyncio.StreamWriter, *, expected: int) -> None:
+        super().__init__()
         self.notify = notify
         self.final: dict[str, TaskStatus] = {}
         self.succeeded = 0
@@ -153,15 +156,13 @@ class _Finals:
         self._expected = count
         self._check()
 
-    async def follow(self, changes: asyncio.Queue[Task]) -> None:
-        while True:
-            task = await changes.get()
-            if task.is_final and task.id not in self.final:
-                self.final[task.id] = task.status
-                if task.status is TaskStatus.SUCCESS:
-                    self.succeeded += 1
-                    self.notify.write(task.id.encode() + b"\n")
-                self._check()
+    def put_nowait(self, task: Task) -> None:
+        if task.is_final and task.id not in self.final:
+            self.final[task.id] = task.status
+            if task.status is TaskStatus.SUCCESS:
+                self.succeeded += 1
+                self.notify.write(task.id.encode() + b"\n")
+            self._check()
 
     def _check(self) -> None:
         if len(self.final) >= self._expected:
@@ -174,8 +175,6 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
     async with (
         Child("bench.simproc", sim_config, workdir / "engine-sim.log") as sim,
         product(workdir / "engine", sim.info, core_size=CORE_SIZE, queue_size=QUEUE_SIZE) as prod,
-        prod.engine.subscribe() as changes,
-        asyncio.TaskGroup() as group,
         contextlib.AsyncExitStack() as stack,
     ):
         host, port = prod.url.removeprefix("http://").split(":")
@@ -189,9 +188,10 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
         _, notify = await asyncio.open_connection(LOCALHOST, int(client.info["notify_port"]))
         stack.callback(notify.close)
         watch = _Finals(notify, expected=total)
+        prod.engine._subscribers.add(watch)
+        stack.callback(prod.engine._subscribers.discard, watch)
         arrivals = ArrivalClock(prod.engine)
         store_meter = StoreMeter(prod.store)
-        follower = group.create_task(watch.follow(changes))
         meter = CpuMeter(
             {"engine+API": os.getpid(), "simulator": sim.pid, "fetching client": client.pid}
         )
@@ -209,7 +209,6 @@ async def run(*, quick: bool, workdir: Path, profile: bool = False) -> list[Figu
         cpu = meter.stop()
         await store_meter.settle()  # work that trails the tasks (hooks, image copies) counts too
         own_cpu = time.process_time() - own_cpu
-        follower.cancel()
         round_trips = store_meter.round_trips
         fetched = await client.call("seen", expect=watch.succeeded, timeout=SETTLE_TIMEOUT_SECONDS)
         seen: dict[str, float] = fetched["seen"]
