@@ -109,7 +109,7 @@ class ImageStore:
                 async with self._downloads:
                     data = await self._download(task_id, discord_url)
                 await asyncio.to_thread(_write_atomically, path, data)
-                log.info("image stored [task:%s bytes:%d]", task_id, len(data))
+                log.debug("image stored [task:%s bytes:%d]", task_id, len(data))
         finally:
             if self._locks.get(task_id) is lock and not lock.locked():
                 del self._locks[task_id]
