@@ -99,9 +99,12 @@ class PooledClient(httpx.AsyncClient):
     """``httpx.AsyncClient`` whose plain requests go straight to its transport's aiohttp session.
 
     A plain request: a ``str`` URL, a ``bytes`` body or none, headers, a timeout, and a client
-    with no base URL, auth, cookies or event hooks. It is sent as the transport would send it
-    (no redirects, the body left encoded for httpx to decode), and its answer is read whole into
-    an ``httpx.Response``. Anything else takes httpx's own path through the same transport.
+    with no base URL, auth or event hooks. It is sent as the transport would send it (no
+    redirects, the body left encoded for httpx to decode), and its answer is read whole into an
+    ``httpx.Response``. Anything else takes httpx's own path through the same transport.
+
+    Cookies: on either path, aiohttp's session keeps those the server sets and sends them back,
+    and cookies set on this client are sent too.
     """
 
     async def request(
@@ -163,7 +166,6 @@ class PooledClient(httpx.AsyncClient):
             redirects
             or str(self.base_url)
             or self.auth is not None
-            or self.cookies
             or hooks["request"]
             or hooks["response"]
         )
@@ -183,6 +185,7 @@ class PooledClient(httpx.AsyncClient):
         elif headers:
             merged.update(httpx.Headers(headers).multi_items())
         limits = self.timeout if isinstance(timeout, UseClientDefault) else httpx.Timeout(timeout)
+        jar = self.cookies
         try:
             async with transport.session().request(
                 method,
@@ -195,6 +198,7 @@ class PooledClient(httpx.AsyncClient):
                 timeout=aiohttp.ClientTimeout(
                     sock_connect=limits.connect, sock_read=limits.read, connect=limits.pool
                 ),
+                cookies=dict(jar) if jar else None,
                 **transport.proxy_options(),
             ) as answer:
                 body = await answer.read()

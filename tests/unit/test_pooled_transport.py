@@ -254,3 +254,14 @@ async def test_a_plain_answer_names_its_request_when_its_status_is_an_error() ->
             response.raise_for_status()
         assert raised.value.request.url.path == "/attachments/1/2/gone.png"
         assert response.url.path == "/attachments/1/2/gone.png"
+
+
+async def test_cookies_set_on_the_client_go_with_a_plain_request() -> None:
+    recorder = Recorder(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+
+    async def send(client: httpx.AsyncClient, url: str) -> httpx.Response:
+        client.cookies.set("locale", "en-US")
+        return await client.post(f"{url}/api/v9/interactions", content=b"{}")
+
+    await send_both_ways(recorder, send)
+    assert [head.get("cookie") for head in recorder.heads] == ["locale=en-US"] * 2
