@@ -539,8 +539,8 @@ class AccountRuntime:
             return  # stopped before it was sent: it runs again after a restart
         try:
             await self._inputs.drop(task_id)
-        except OSError as exc:
-            log.warning("could not drop input images [task:%s] %s", task_id, exc)
+        except Exception:  # the worker goes on with the next task whatever happened here
+            log.exception("could not drop input images [task:%s]", task_id)
 
     async def _execute(self, task_id: str) -> None:
         task = await self._load_task(task_id)
