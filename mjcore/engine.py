@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 ACCOUNTS_NAMESPACE = "accounts"
 DELETED_ACCOUNTS_NAMESPACE = "accounts-deleted"
 _RECENT_RESULTS = 500
+KEPT_FINISHED = 1_000
 _CLOSE_TIMEOUT_SECONDS = 15.0
 _TIMER_SLACK_SECONDS = 0.005  # held progress due this soon is released with the rest
 _WRITE_RETRY_SECONDS = 1.0  # finished tasks checked when channel history is replayed
@@ -91,12 +92,16 @@ class EngineOptions:
     modal_timeout: float = MODAL_TIMEOUT_SECONDS
     # seconds a running task's progress may stay unwritten (status changes are written at once)
     progress_write_interval: float = PROGRESS_WRITE_SECONDS
+    # finished tasks kept in memory after their write (``Engine.live``): fetches right after
+    kept_finished: int = KEPT_FINISHED
 
     def __post_init__(self) -> None:
         if not 0 < self.modal_timeout < math.inf:
             raise ValidationError("modal_timeout must be a positive number of seconds")
         if not 0 <= self.progress_write_interval < math.inf:
             raise ValidationError("progress_write_interval must be zero or a number of seconds")
+        if self.kept_finished < 0:
+            raise ValidationError("kept_finished must be zero or more")
 
 
 class Engine:
@@ -132,6 +137,7 @@ class Engine:
         self._runner: asyncio.Task[None] | None = None
         self._unsaved: dict[str, Task] = {}  # changes not written yet, newest version per task
         self._open: dict[str, Task] = {}  # unfinished tasks seen by this run (queued ones too)
+        self._finished: dict[str, Task] = {}  # the latest finished tasks written, oldest first
         self._modal_timers: dict[str, asyncio.TimerHandle] = {}  # MODAL task id -> its expiry
         self._dirty = asyncio.Event()
         # progress-only changes written later: task id -> loop time they are due (in due order)
@@ -387,7 +393,8 @@ class Engine:
 
     # ----------------------------------------------------------------- reading
     def live(self, task_id: str) -> Task | None:
-        """The newest version held in memory (queued, running, or changed and not written yet)."""
+        """The newest version held in memory: queued, running, changed and not written yet, or
+        among the latest ``kept_finished`` finished."""
         task = self._unsaved.get(task_id)
         if task is not None:
             return task
@@ -395,7 +402,20 @@ class Engine:
             task = runtime.active_task(task_id)
             if task is not None:
                 return task
-        return self._open.get(task_id)
+        task = self._open.get(task_id)
+        return task if task is not None else self._finished.get(task_id)
+
+    def peek(self, task_id: str) -> Task | None:
+        """``live``, safe to call from another thread (the HTTP front's).
+
+        Tasks are immutable and each map is changed by single assignments, so a read between
+        two of the engine's steps finds a version that was current; a map resized during the
+        read (an account added or removed) gives None: ask the engine's own loop then.
+        """
+        try:
+            return self.live(task_id)
+        except RuntimeError:  # "dictionary changed size during iteration"
+            return None
 
     async def get(self, task_id: str) -> Task | None:
         live = self.live(task_id)
@@ -453,7 +473,18 @@ class Engine:
         await self.store.save_many(list(batch.values()))
         for task_id, task in batch.items():
             if self._unsaved.get(task_id) is task:
+                if task.is_final and self.options.kept_finished:
+                    self._keep_finished(task)  # before it leaves _unsaved: readers find one
                 del self._unsaved[task_id]
+
+    def _keep_finished(self, task: Task) -> None:
+        """Keep the latest ``kept_finished`` finished tasks in memory once written: clients
+        fetch a task again just after it ends, and the answer needs no store read."""
+        kept = self._finished
+        kept.pop(task.id, None)
+        kept[task.id] = task
+        while len(kept) > self.options.kept_finished:
+            del kept[next(iter(kept))]
 
     def _due_changes(self) -> dict[str, Task]:
         """The unwritten changes to write now: all but progress held until later."""

@@ -71,7 +71,7 @@ async def sleep_until(deadline_ms: int) -> None:
     await asyncio.sleep(max(0.0, (deadline_ms - now_ms()) / 1000))
 
 
-async def test_an_unanswered_modal_fails_and_leaves_memory(tmp_path: Path) -> None:
+async def test_an_unanswered_modal_fails_and_is_written(tmp_path: Path) -> None:
     async with (
         httpx.AsyncClient(trust_env=False) as http,
         HookReceiver(ok) as hook,
@@ -92,10 +92,11 @@ async def test_an_unanswered_modal_fails_and_leaves_memory(tmp_path: Path) -> No
         assert failed.finish_time >= waiting.submit_time + SHORT * 1000 - CLOCK_SLACK_MS
         assert waiting.id not in engine._open
         assert waiting.id not in engine._modal_timers
-        await wait_for_task(engine, waiting.id, lambda t: engine.live(t.id) is None, WAIT)
+        await wait_for_task(engine, waiting.id, lambda t: t.id not in engine._unsaved, WAIT)
         stored = await engine.store.get(waiting.id)
         assert stored is not None and stored.status is TaskStatus.FAILURE
         assert stored.fail_reason == reason
+        assert engine.live(waiting.id) == stored  # only among the last finished, as written
 
         fetched = await wait_task(stack.api, waiting.id)
         assert (fetched["status"], fetched["failReason"]) == ("FAILURE", reason)
