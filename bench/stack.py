@@ -24,13 +24,14 @@ import httpx
 import uvicorn
 
 from bench.procs import Json
-from bot.cli import quiet_access_log
+from bot.cli import loop_factory, quiet_access_log
 from bot.collector import freeze_startup_objects
 from mjcore import redact
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
 from mjcore.api.compat import CompatOptions, CompatWatcher
 from mjcore.api.deps import task_view
+from mjcore.api.front import front_app, serve_front
 from mjcore.banned import BannedWords
 from mjcore.engine import Engine, EngineOptions
 from mjcore.media import ImageStore, cdn_client
@@ -103,15 +104,16 @@ class _EmbeddedServer(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serve_app(app: Any) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn (as ``bot.app`` configures it) on a free port; yields its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """Serve ``app`` as ``bot.app`` does (uvicorn on the HTTP front's thread, ``serve_front``)
+    on a free port; yields its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOCALHOST, 0))
     sock.listen(2048)
     sock.setblocking(False)
     port = sock.getsockname()[1]
     server = _EmbeddedServer(uvicorn.Config(app, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    task = asyncio.create_task(serve_front(server, sockets=[sock], loop_factory=loop_factory()))
     try:
         async with asyncio.timeout(STARTUP_TIMEOUT_SECONDS):
             while not server.started:
@@ -126,8 +128,8 @@ async def serve_app(app: Any) -> AsyncIterator[str]:
             async with asyncio.timeout(STOP_TIMEOUT_SECONDS):
                 await task
         except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            server.force_exit = True
+            with contextlib.suppress(BaseException):
                 await task
         sock.close()
 
@@ -168,7 +170,8 @@ async def product(
         await engine.wait_ready(READY_TIMEOUT_SECONDS)
         compat = CompatOptions()
         await stack.enter_async_context(CompatWatcher(engine, options=compat, http=http))
-        url = await stack.enter_async_context(serve_app(create_app(engine, compat=compat)))
+        app = front_app(create_app(engine, compat=compat), engine, api_secret="")
+        url = await stack.enter_async_context(serve_app(app))
         freeze_startup_objects()
         yield Product(engine=engine, store=store, http=http, url=url)
 

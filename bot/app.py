@@ -10,11 +10,13 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from bot.cli import loop_factory
 from bot.collector import freeze_startup_objects
 from mjcore.accounts import DiscordEndpoints
 from mjcore.api.app import create_app
 from mjcore.api.compat import CompatOptions, CompatWatcher
 from mjcore.api.deps import task_view
+from mjcore.api.front import front_app, serve_front
 from mjcore.banned import BannedWords
 from mjcore.config import Settings
 from mjcore.engine import Engine, EngineOptions
@@ -128,7 +130,10 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
         await stack.enter_async_context(engine)
         compat = compat_options(settings)
         await stack.enter_async_context(CompatWatcher(engine, options=compat, http=http))
-        app = create_app(engine, api_secret=settings.api_secret.get_secret_value(), compat=compat)
+        secret = settings.api_secret.get_secret_value()
+        app = front_app(
+            create_app(engine, api_secret=secret, compat=compat), engine, api_secret=secret
+        )
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_config=None, lifespan="off"
         )
@@ -141,7 +146,7 @@ async def serve(settings: Settings, *, sandbox: bool = False) -> None:
                 from bot.telegram.runner import run_telegram
 
                 fronts.append(tg.create_task(run_telegram(settings, engine, store)))
-            await server.serve()
+            await serve_front(server, loop_factory=loop_factory())
             for front in fronts:
                 front.cancel()
         await notifier.wait_idle(_NOTIFY_DRAIN_SECONDS)

@@ -29,6 +29,7 @@ The midjourney-proxy "plus" REST contract under `/mj`.
   MJ_PUBLIC_URL, Discord's own link stays in `properties.discordImageUrl`.
 """
 
+MJ_PREFIX = "/mj"  # the midjourney-proxy contract's routes
 _MJ_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {
         "description": f"MJ_API_SECRET is set and `{SECRET_HEADER}` is missing or wrong",
@@ -58,7 +59,7 @@ def create_app(
     app.state.engine = engine
     app.state.api_secret = api_secret
     mj = APIRouter(
-        prefix="/mj",
+        prefix=MJ_PREFIX,
         dependencies=[Depends(require_secret)],
         responses=_MJ_RESPONSES,
     )
