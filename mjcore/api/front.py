@@ -21,6 +21,7 @@ import contextlib
 import signal
 import socket
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -35,28 +36,73 @@ from mjcore.models import TaskStatus
 
 THREAD_NAME = "mjbridge-http"
 _EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PREREAD_BYTES = 64 * 1024  # request bodies read before the app starts, at most
 _T = TypeVar("_T")
 
 
 class LoopBridge:
     """ASGI app run on another event loop: ``app`` runs on ``loop``, and each ``receive`` and
     ``send`` it makes runs back on the loop of the server that called. Cancelling either side
-    cancels the other."""
+    cancels the other.
 
-    def __init__(self, app: ASGIApp, loop: asyncio.AbstractEventLoop) -> None:
+    Each crossing wakes the other thread, so two are saved per request: a body declared at up to
+    ``preread`` bytes is read on the server's loop before the app starts, and a response's start
+    is held back and sent with its first body message.
+    """
+
+    def __init__(
+        self, app: ASGIApp, loop: asyncio.AbstractEventLoop, *, preread: int = PREREAD_BYTES
+    ) -> None:
         self.app = app
         self.loop = loop
+        self.preread = preread
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         here = asyncio.get_running_loop()
+        early = await _read_small_body(scope, receive, self.preread)
+        held: list[Message] = []  # a response start, until its first body message
 
         async def receive_here() -> Message:
+            if early:
+                return early.popleft()
             return await _run_on(here, receive())
 
         async def send_here(message: Message) -> None:
-            await _run_on(here, send(message))
+            if message["type"] == "http.response.start" and not held:
+                held.append(message)
+                return
+            batch = [*held, message]
+            held.clear()
+            await _run_on(here, _send_all(send, batch))
 
         await _run_on(self.loop, self.app(scope, receive_here, send_here))
+        if held:  # a start and no body: the server answers for the missing body
+            await _send_all(send, held)
+
+
+async def _read_small_body(scope: Scope, receive: Receive, limit: int) -> deque[Message]:
+    """The request's body messages, read now when it declares at most ``limit`` bytes (none
+    at all for a request without a body); nothing for a chunked body or one waiting for
+    ``100 Continue``, which the app reads as it goes."""
+    early: deque[Message] = deque()
+    if scope["type"] != "http":
+        return early
+    headers = dict(scope["headers"])
+    declared = headers.get(b"content-length", b"0")
+    if b"expect" in headers or b"transfer-encoding" in headers or not declared.isdigit():
+        return early
+    if int(declared) > limit:
+        return early
+    while True:
+        message = await receive()
+        early.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return early
+
+
+async def _send_all(send: Send, messages: list[Message]) -> None:
+    for message in messages:
+        await send(message)
 
 
 def _run_on(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[_T]) -> Awaitable[_T]:

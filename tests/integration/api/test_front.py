@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import threading
 from collections.abc import AsyncIterator
@@ -19,7 +20,7 @@ import pytest
 import uvicorn
 
 from mjcore.api.app import create_app
-from mjcore.api.front import THREAD_NAME, front_app, serve_front
+from mjcore.api.front import PREREAD_BYTES, THREAD_NAME, front_app, serve_front
 from mjcore.api.schemas import MAX_BODY_BYTES
 from mjcore.engine import Engine
 from mjcore.models import TaskStatus
@@ -29,6 +30,7 @@ from tests.integration.conftest import Stack, running_stack, wait_for_task
 SECRET = "front-secret"
 LOCALHOST = "127.0.0.1"
 JSON = {"content-type": "application/json"}
+ACCEPTED = {1, 22}  # started, or queued behind the account's busy slots
 SERVER_HEADERS = {"date", "server"}  # added by uvicorn, not by the app
 Request = tuple[str, str, dict[str, str], bytes]
 
@@ -135,6 +137,40 @@ async def test_the_front_answers_as_the_app(one_slot: Stack) -> None:
         assert position is not None  # counted on the engine's loop
         assert queued_answer["properties"]["queuePosition"] == position
     stack.sim.faults.resume_bot()
+
+
+async def chunks(body: bytes, size: int = 1000) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+async def test_bodies_of_every_shape_reach_the_app(stack: Stack) -> None:
+    """Small bodies are read before crossing; chunked, large or ``Expect``-ing ones are read by
+    the app as it goes. All answer as the app does in-process."""
+    small = json.dumps({"prompt": "a small fox"}).encode()
+    large = b'{"prompt": "a large fox"' + b" " * PREREAD_BYTES + b"}"  # JSON with room in it
+    async with (
+        served(stack.engine) as url,
+        httpx.AsyncClient(base_url=url) as front,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(stack.engine)), base_url=url
+        ) as plain,
+    ):
+        for body, headers in [
+            (small, JSON),
+            (large, JSON),
+            (small, {**JSON, "expect": "100-continue"}),
+        ]:
+            there = await front.post("/mj/submit/imagine", content=body, headers=headers)
+            here = await plain.post("/mj/submit/imagine", content=body, headers=headers)
+            assert there.status_code == here.status_code == 200
+            assert {there.json()["code"], here.json()["code"]} <= ACCEPTED, there.json()
+        for body in (small, large):
+            there = await front.post("/mj/submit/imagine", content=chunks(body), headers=JSON)
+            here = await plain.post("/mj/submit/imagine", content=chunks(body), headers=JSON)
+            assert there.request.headers["transfer-encoding"] == "chunked"
+            assert there.status_code == here.status_code == 200
+            assert {there.json()["code"], here.json()["code"]} <= ACCEPTED, there.json()
 
 
 async def test_the_secret_is_checked_on_both_paths(stack: Stack) -> None:
