@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,26 +94,20 @@ def free_port() -> int:
         return port
 
 
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without signal handlers (the benchmark owns the process)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def serve_app(app: Any) -> AsyncIterator[str]:
     """Serve ``app`` as ``bot.app`` does (uvicorn on the HTTP front's thread, ``serve_front``)
-    on a free port; yields its URL."""
+    on a free port, without taking signals (the benchmark owns the process); yields its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOCALHOST, 0))
     sock.listen(2048)
     sock.setblocking(False)
     port = sock.getsockname()[1]
-    server = _EmbeddedServer(uvicorn.Config(app, log_config=None, lifespan="off"))
-    task = asyncio.create_task(serve_front(server, sockets=[sock], loop_factory=loop_factory()))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
+    task = asyncio.create_task(
+        serve_front(server, sockets=[sock], loop_factory=loop_factory(), handle_signals=False)
+    )
     try:
         async with asyncio.timeout(STARTUP_TIMEOUT_SECONDS):
             while not server.started:
@@ -124,14 +118,12 @@ async def serve_app(app: Any) -> AsyncIterator[str]:
         yield f"http://{LOCALHOST}:{port}"
     finally:
         server.should_exit = True
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT_SECONDS):
-                await task
-        except TimeoutError:
-            server.force_exit = True
-            with contextlib.suppress(BaseException):
-                await task
+        stopped, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT_SECONDS)
+        if not stopped:
+            server.force_exit = True  # requests still in flight are dropped
+            await asyncio.wait({task})
         sock.close()
+        task.result()
 
 
 @dataclass(frozen=True, slots=True)

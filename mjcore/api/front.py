@@ -146,16 +146,20 @@ async def serve_front(
     *,
     sockets: list[socket.socket] | None = None,
     loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+    handle_signals: bool = True,
 ) -> None:
     """Run ``server`` on a thread and event loop of its own (``loop_factory``'s, asyncio's
     when None) until it stops.
 
-    On the main thread SIGINT and SIGTERM stop the server (a second SIGINT forces it), and this
-    coroutine returns: the caller closes the engine, so changes waiting to be written are kept.
-    Cancelling it asks the server to exit and waits for it: requests in flight still need this
-    loop to be answered. An error that ends the server (a port in use) is raised here.
+    With ``handle_signals``, on the main thread, SIGINT and SIGTERM stop the server (a second
+    SIGINT forces it), and this coroutine returns: the caller closes the engine, so changes
+    waiting to be written are kept. Cancelling it asks the server to exit and waits for the
+    thread to end, however often it is cancelled (set ``server.force_exit`` to cut a wait
+    short): requests in flight still need this loop to be answered, and the caller must not
+    close the engine under them. An error that ends the server (a port in use) is raised here.
     """
     done: concurrent.futures.Future[None] = concurrent.futures.Future()
+    done.set_running_or_notify_cancel()  # only the thread settles it
 
     def run() -> None:
         try:
@@ -167,14 +171,16 @@ async def serve_front(
             done.set_result(None)
 
     thread = threading.Thread(target=run, name=THREAD_NAME, daemon=True)
-    with _exit_on_signals(server):
+    with _exit_on_signals(server) if handle_signals else contextlib.nullcontext():
         thread.start()
+        ended = asyncio.wrap_future(done)
         try:
-            await asyncio.shield(asyncio.wrap_future(done))
+            await asyncio.shield(ended)
         except asyncio.CancelledError:
             server.should_exit = True
-            with contextlib.suppress(BaseException):
-                await asyncio.wrap_future(done)
+            while not ended.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(ended)
             raise
 
 

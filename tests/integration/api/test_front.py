@@ -53,15 +53,18 @@ async def served(engine: Engine, *, api_secret: str = "") -> AsyncIterator[str]:
     """The front over ``engine`` on a free port; yields its base URL."""
     sock = listening_socket()
     server = front_server(engine, api_secret=api_secret)
-    task = asyncio.create_task(serve_front(server, sockets=[sock]))
+    task = asyncio.create_task(serve_front(server, sockets=[sock], handle_signals=False))
     try:
         await started(server, task)
         yield f"http://{LOCALHOST}:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
-        async with asyncio.timeout(10):
-            await task
+        stopped, _ = await asyncio.wait({task}, timeout=10)
+        if not stopped:
+            server.force_exit = True
+            await asyncio.wait({task})
         sock.close()
+        assert stopped, "the server did not stop in time"
 
 
 async def started(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
@@ -226,6 +229,21 @@ async def test_cancelling_stops_the_server_and_its_thread(stack: Stack) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert server.should_exit
+    assert not any(t.name == THREAD_NAME for t in threading.enumerate())
+    sock.close()
+
+
+async def test_a_second_cancel_still_waits_for_the_thread(stack: Stack) -> None:
+    """The engine must not be closed under a server still taking requests."""
+    sock = listening_socket()
+    server = front_server(stack.engine)
+    task = asyncio.create_task(serve_front(server, sockets=[sock], handle_signals=False))
+    await started(server, task)
+    task.cancel()
+    await asyncio.sleep(0)  # it is waiting for the server to exit now
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert not any(t.name == THREAD_NAME for t in threading.enumerate())
     sock.close()
 
